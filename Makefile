@@ -1,0 +1,49 @@
+# gans-edu: the commands a newcomer can guess.
+#   make test    the whole test suite (unit tests + every notebook, smoke profile)
+#   make book    build the Jupyter Book, executing every chapter (PROFILE=cpu by default here)
+#   make lint    ruff
+#   make bench   chapter experiments through the command line, timed
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PROFILE ?= $(shell $(PYTHON) -c "import os,importlib.util as u;p=os.environ.get('GANS_EDU_PROFILE');print(p or ('gpu' if u.find_spec('torch') and __import__('torch').cuda.is_available() else 'cpu'))" 2>/dev/null || echo cpu)
+
+.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+test: install
+	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q
+
+test-unit: install
+	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q tests
+
+test-notebooks: install
+	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q --nbval-lax book
+
+# Each profile keeps its own build folder, so the execution cache never serves
+# outputs made under another profile.
+book: install
+	GANS_EDU_PROFILE=$(PROFILE) $(VENV)/bin/jupyter-book build . --path-output _build/$(PROFILE) -W --keep-going
+	@echo "book: _build/$(PROFILE)/_build/html/index.html (profile $(PROFILE))"
+
+lint: install
+	$(VENV)/bin/ruff check gans_edu tests tools
+
+sync-notebooks: install
+	$(VENV)/bin/jupytext --sync book/*.ipynb
+
+classifier: install
+	$(PY) -m gans_edu.metrics.train_classifier
+
+bench: install
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf _build runs

@@ -1,0 +1,327 @@
+"""The ``gans-edu`` command line: run every chapter's experiment outside the notebook.
+
+    gans-edu list
+    gans-edu data export DATASET [--split train|test] [--n N] --out FILE.npz
+    gans-edu data download DATASET
+    gans-edu train MODEL [--dataset D] [--profile P] [--steps N | --minutes M] [--seed S]
+                         [--device D] [--resume] [--set KEY=VALUE ...] --out DIR
+    gans-edu sample DIR --n N [--label K] [--seed S] --out FILE.npz
+    gans-edu evaluate DIR [--n N] [--seed S]
+
+Bad arguments give one clear line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+CONFIG = "config.json"
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise CliError(message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return args.func(args) or 0
+    except (CliError, ValueError, FileNotFoundError) as err:
+        print(f"gans-edu: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gans-edu: interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from gans_edu.profiles import PROFILES
+
+    p = _Parser(prog="gans-edu", description="gans-edu: train, sample and evaluate the book's GANs.")
+    sub = p.add_subparsers(parser_class=_Parser, metavar="COMMAND")
+
+    s = sub.add_parser("list", help="models and datasets, one line each")
+    s.set_defaults(func=cmd_list)
+
+    data = sub.add_parser("data", help="export or download datasets")
+    dsub = data.add_subparsers(parser_class=_Parser, metavar="ACTION")
+    e = dsub.add_parser("export", help="write a dataset split to .npz (x in [-1, 1], y labels)")
+    e.add_argument("dataset")
+    e.add_argument("--split", default="train", choices=["train", "test"])
+    e.add_argument("--n", type=_positive_int)
+    e.add_argument("--out", required=True, type=Path)
+    e.set_defaults(func=cmd_export)
+    d = dsub.add_parser("download", help="download a dataset into the data folder (needs the network)")
+    d.add_argument("dataset")
+    d.add_argument("--timeout", type=float, default=10.0)
+    d.set_defaults(func=cmd_download)
+
+    t = sub.add_parser("train", help="train a model; writes config, history, checkpoint, samples, metrics")
+    t.add_argument("model")
+    t.add_argument("--dataset")
+    t.add_argument("--profile", choices=PROFILES)
+    budget = t.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=_nonnegative_int)
+    budget.add_argument("--minutes", type=_positive_float)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default="auto")
+    t.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    t.add_argument("--no-eval", action="store_true", help="skip the metrics at the end")
+    t.add_argument("--out", required=True, type=Path)
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sample", help="draw samples from a trained run into .npz")
+    s.add_argument("run", type=Path)
+    s.add_argument("--n", type=_positive_int, required=True)
+    s.add_argument("--label", type=int)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", required=True, type=Path)
+    s.set_defaults(func=cmd_sample)
+
+    v = sub.add_parser("evaluate", help="metrics of a trained run, with the real-data baseline")
+    v.add_argument("run", type=Path)
+    v.add_argument("--n", type=_positive_int)
+    v.add_argument("--seed", type=int, default=0)
+    v.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def _positive_int(s: str) -> int:
+    v = _int(s)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
+    return v
+
+
+def _nonnegative_int(s: str) -> int:
+    v = _int(s)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {s}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {s}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {s}")
+    return v
+
+
+def _int(s: str) -> int:
+    try:
+        return int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {s}") from None
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from gans_edu.data import DATASETS
+    from gans_edu.models import MODELS
+
+    print("models:")
+    for m in MODELS.values():
+        status = "" if m.module else "  (chapter coming)"
+        print(f"  {m.name:<13} {m.paper}{status}")
+    print("datasets:")
+    for name, desc in DATASETS.items():
+        print(f"  {name:<13} {desc}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from gans_edu.data import load_dataset
+
+    ds = load_dataset(args.dataset, args.split, n=args.n)
+    arrays = {"x": ds.x.numpy().astype("float32")}
+    if ds.y is not None:
+        arrays["y"] = ds.y.numpy()
+    _savez(args.out, **arrays)
+    print(f"wrote {args.out}: x {tuple(ds.x.shape)}" + (f", y {tuple(ds.y.shape)}" if ds.y is not None else ""))
+
+
+def cmd_download(args: argparse.Namespace) -> None:
+    from gans_edu.data import download
+
+    try:
+        folder = download(args.dataset, timeout=args.timeout)
+    except OSError as err:
+        raise CliError(str(err)) from None
+    print(f"{args.dataset} is in {folder}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    import torch
+
+    from gans_edu.data import load_dataset
+    from gans_edu.models import build_model, default_steps, model_info
+    from gans_edu.profiles import active_profile
+    from gans_edu.train import fit
+    from gans_edu.utils import pick_device, seed_everything
+    from gans_edu.viz import save_images
+
+    info = model_info(args.model)
+    out: Path = args.out
+    saved = _read_config(out) if args.resume and (out / CONFIG).is_file() else None
+    if args.resume and saved is None and (out / "checkpoint.pt").exists():
+        raise CliError(f"{out} has a checkpoint but no {CONFIG}")
+    if saved and saved["model"] != args.model:
+        raise CliError(f"{out} holds a {saved['model']!r} run, not {args.model!r}")
+    if not args.resume and (out / "checkpoint.pt").exists():
+        raise CliError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+
+    profile = args.profile or (saved["profile"] if saved else active_profile())
+    dataset = args.dataset or (saved["dataset"] if saved else info.default_dataset)
+    if saved and dataset != saved["dataset"]:
+        raise CliError(f"{out} was trained on {saved['dataset']!r}, not {dataset!r}")
+    from gans_edu.models import check_model_dataset
+
+    check_model_dataset(args.model, dataset)
+    device = pick_device(args.device)
+    seed = saved["seed"] if saved else args.seed
+    seed_everything(seed)
+    data = load_dataset(dataset, "train", download=(profile == "gpu"))
+    overrides = _parse_overrides(args.set)
+    if saved:
+        model = build_model(args.model, data, profile=profile, device=device, config=saved["config"])
+    else:
+        model = build_model(args.model, data, profile=profile, device=device, **overrides)
+    steps = args.steps if args.steps is not None else (saved["steps"] if saved else default_steps(args.model, data, profile))
+    if args.minutes is not None:
+        steps = None  # the clock decides
+    config = {
+        "model": args.model, "dataset": dataset, "profile": profile, "seed": seed,
+        "steps": steps if args.minutes is None else None, "minutes": args.minutes,
+        "device": str(device), "config": model.config_dict(), "torch": torch.__version__,
+        "data_source": data.source,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+    print(f"training {args.model} on {dataset} ({data.source}) | profile {profile} | device {device} | "
+          + (f"{args.minutes:g} min" if args.minutes else f"{steps} steps"))
+    result = fit(model, data, steps=steps, minutes=args.minutes, seed=seed, out_dir=out, resume=args.resume,
+                 log_every=100 if steps is None else max(1, min(100, steps // 10)))
+    config["steps_done"], config["train_seconds"] = result.steps, round(result.seconds, 2)
+    (out / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+    labels = (torch.arange(64) % 10) if model.conditional else None
+    save_images(model.sample(64 if data.kind == "image" else 2000, labels=labels,
+                             generator=torch.Generator().manual_seed(seed)), str(out / "samples.png"), nrow=8)
+    print(f"{result.steps} steps in {result.seconds:.1f} s ({result.stopped}); wrote {out}")
+    if not args.no_eval and result.stopped != "interrupted":
+        _evaluate(out, model, dataset, n=None, seed=seed, profile=profile)
+
+
+def cmd_sample(args: argparse.Namespace) -> None:
+    import torch
+
+    model, cfg = _load_run(args.run)
+    labels = None
+    if args.label is not None:
+        if not model.conditional:
+            raise CliError(f"model {cfg['model']!r} is not conditional: --label does not apply")
+        if not 0 <= args.label < 10:
+            raise CliError(f"--label must be a class in 0..9, got {args.label}")
+        labels = torch.full((args.n,), args.label, dtype=torch.long)
+    x = model.sample(args.n, labels=labels, generator=torch.Generator().manual_seed(args.seed))
+    arrays: dict[str, Any] = {"x": x.numpy().astype("float32")}
+    if labels is not None:
+        arrays["y"] = labels.numpy()
+    _savez(args.out, **arrays)
+    print(f"wrote {args.out}: x {tuple(x.shape)}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    model, cfg = _load_run(args.run)
+    _evaluate(args.run, model, cfg["dataset"], n=args.n, seed=args.seed, profile=cfg["profile"])
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile: str) -> dict:
+    import torch
+
+    from gans_edu.metrics import evaluate, metrics_table
+    from gans_edu.profiles import eval_n
+
+    n = n or eval_n(profile)
+    labels = (torch.arange(n) % 10) if model.conditional else None
+    t0 = time.perf_counter()
+    samples = model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed + 1))
+    report = evaluate(samples, dataset, labels=labels)
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    print(metrics_table(report).to_string())
+    (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "
+          "not an Inception network)")
+    return report
+
+
+def _read_config(run: Path) -> dict:
+    path = run / CONFIG
+    if not path.is_file():
+        raise CliError(f"{run} is not a run directory (no {CONFIG}); train one with 'gans-edu train'")
+    return json.loads(path.read_text())
+
+
+def _load_run(run: Path):
+    from gans_edu.data import load_dataset
+    from gans_edu.models import build_model
+    from gans_edu.train import CHECKPOINT, load_model_state
+    from gans_edu.utils import pick_device
+
+    cfg = _read_config(run)
+    if not (run / CHECKPOINT).is_file():
+        raise CliError(f"{run} has no {CHECKPOINT}: its training never saved")
+    data = load_dataset(cfg["dataset"], "test", n=16, verbose=False)
+    model = build_model(cfg["model"], data, profile=cfg["profile"], device=pick_device("auto"), config=cfg["config"])
+    load_model_state(run / CHECKPOINT, model)
+    return model, cfg
+
+
+def _parse_overrides(items: list[str]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise CliError(f"--set takes KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            out[k] = v
+    return out
+
+
+def _savez(path: Path, **arrays: Any) -> None:
+    import numpy as np
+
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise CliError(f"--out must end in .npz, got {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The project's MNIST classifier: the feature network behind the image metrics.
+
+Inception-network weights cannot be downloaded here, so the book measures
+MNIST-like samples with a small CNN of its own, trained deterministically on
+the offline train split (4,000 digits) by ``python -m gans_edu.metrics.train_classifier``.
+Its weights ship inside the package (``gans_edu/weights/mnist_classifier.pt``).
+Numbers computed with it are *not* Inception-network numbers (FID, IS): they
+are the same formulas in a different, much smaller feature space, comparable
+only with other numbers from this book.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+WEIGHTS = "mnist_classifier.pt"
+FEATURE_DIM = 128
+
+
+class MnistClassifier(nn.Module):
+    """A small VGG-style CNN: ``features`` (128-d, after ReLU) and ``logits`` (10 classes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def block(c_in: int, c_out: int) -> nn.Sequential:
+            return nn.Sequential(
+                nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                nn.Conv2d(c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                nn.MaxPool2d(2),
+            )
+
+        self.body = nn.Sequential(block(1, 32), block(32, 64), block(64, 128))  # (B,1,28,28) -> (B,128,3,3)
+        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(128 * 3 * 3, FEATURE_DIM), nn.ReLU())
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, 10))
+
+    @staticmethod
+    def prepare(x: torch.Tensor) -> torch.Tensor:
+        """Accept ``(B, 1, 28, 28)`` or 32x32 padded digits (centre-cropped) in [-1, 1]."""
+        if x.dim() != 4 or x.shape[1] != 1:
+            raise ValueError(f"expected images of shape (B, 1, 28, 28), got {tuple(x.shape)}")
+        if x.shape[-1] == 32 and x.shape[-2] == 32:
+            x = x[..., 2:30, 2:30]
+        if x.shape[-2:] != (28, 28):
+            raise ValueError(f"expected 28x28 (or 32x32 padded) digits, got {tuple(x.shape[-2:])}")
+        return x
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(self.body(self.prepare(x)))  # (B, 128)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))  # (B, 10) logits
+
+
+@lru_cache(maxsize=1)
+def load_classifier() -> MnistClassifier:
+    """The shipped classifier, in eval mode, on the CPU (move it where you need it)."""
+    model = MnistClassifier()
+    ref = resources.files("gans_edu.weights").joinpath(WEIGHTS)
+    if not ref.is_file():
+        raise FileNotFoundError(
+            f"classifier weights {WEIGHTS} are missing; rebuild them with "
+            "'python -m gans_edu.metrics.train_classifier'"
+        )
+    with resources.as_file(ref) as path:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+@torch.no_grad()
+def classify(x: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(features (N, 128), probabilities (N, 10))`` for images in [-1, 1]."""
+    model = load_classifier()
+    feats, probs = [], []
+    for chunk in x.detach().float().cpu().split(batch_size):
+        f = model.features(chunk)
+        feats.append(f)
+        probs.append(F.softmax(model.head(f), dim=1))
+    return torch.cat(feats), torch.cat(probs)

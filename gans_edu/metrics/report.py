@@ -1,0 +1,58 @@
+"""One entry point for the book and the command line: evaluate samples, print a table."""
+
+from __future__ import annotations
+
+import torch
+
+from gans_edu.data import Dataset, load_dataset
+
+# (key, label, better) for the table; "better" is shown so a reader knows which way is good.
+ROWS = [
+    ("frechet_distance", "Frechet distance (classifier features)", "lower"),
+    ("kid", "KID (classifier features)", "lower"),
+    ("classifier_score", "classifier score (IS formula)", "higher, max 10"),
+    ("precision", "precision", "higher"),
+    ("recall", "recall", "higher"),
+    ("classes_present", "classes present (>= 2.5%)", "10"),
+    ("min_class_share", "smallest class share", "0.10"),
+    ("class_accuracy", "class accuracy (conditional)", "higher"),
+    ("modes_covered", "modes covered", "all"),
+    ("high_quality", "high-quality share (within 3 std)", "higher"),
+]
+
+
+def evaluate(samples: torch.Tensor, dataset: str | Dataset, labels: torch.Tensor | None = None) -> dict[str, dict]:
+    """Evaluate samples of ``dataset`` against its test split, with the real-data baseline.
+
+    Returns ``{"model": {...}, "real": {...}, "dataset": name, "n": N}``.
+    """
+    from gans_edu.metrics.image import evaluate_images
+    from gans_edu.metrics.toy import evaluate_toy
+
+    name = dataset if isinstance(dataset, str) else dataset.name
+    train = load_dataset(name, "train", verbose=False)
+    test = load_dataset(name, "test", verbose=False)
+    if train.kind == "toy":
+        report = evaluate_toy(samples, test, train)
+    else:
+        if name != "mnist":
+            raise ValueError(f"image metrics use the MNIST classifier and only apply to 'mnist', not {name!r}")
+        pad = samples.shape[-1]
+        if pad != 28:  # e.g. ProGAN's 32x32: compare with equally padded real digits
+            train = load_dataset(name, "train", verbose=False, pad_to=pad)
+            test = load_dataset(name, "test", verbose=False, pad_to=pad)
+        report = evaluate_images(samples, test.x, train.x, labels, train.y)
+    report.update(dataset=name, n=len(samples))
+    return report
+
+
+def metrics_table(report: dict[str, dict], title: str = "model"):
+    """A pandas table: one row per metric, columns ``title`` and ``real data``, plus which way is better."""
+    import pandas as pd
+
+    rows = []
+    for key, label, better in ROWS:
+        if key in report["model"]:
+            rows.append({"metric": label, title: report["model"][key], "real data": report["real"].get(key),
+                         "better": better})
+    return pd.DataFrame(rows).set_index("metric")

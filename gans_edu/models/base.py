@@ -1,0 +1,125 @@
+"""What every model offers the training loop, the command line and the notebooks.
+
+Deliberately thin: a model owns its networks and optimisers and writes its own
+``train_step`` (the paper's algorithm, in its own module). This base only
+gathers what is truly shared: noise, sampling in eval mode, and saving state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import torch
+from torch import nn
+
+Batch = tuple[torch.Tensor, torch.Tensor | None]
+Draw = Callable[[], Batch]
+
+
+class GANModel:
+    """Base for the book's models.
+
+    Subclasses set ``self.nets`` (name -> module) and ``self.optimizers``
+    (name -> optimiser) and implement :meth:`train_step` and :meth:`generate`.
+
+    Attributes:
+        name: registry name (``"gan"``, ``"dcgan"``, ...).
+        conditional: whether :meth:`sample` takes labels.
+        config: the model's config dataclass.
+        sample_shape: shape of one data sample, e.g. ``(1, 28, 28)`` or ``(2,)``.
+    """
+
+    name = "base"
+    conditional = False
+
+    def __init__(self, config: Any, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
+        self.config = config
+        self.sample_shape = tuple(sample_shape)
+        self.device = torch.device(device)
+        self.nets: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        """One generator step (with its discriminator steps); ``draw()`` gives a fresh real batch.
+
+        Returns detached scalar tensors; the loop turns them into floats every few
+        steps, so no step waits on the device.
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ sampling
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Latent noise for ``n`` samples (drawn on the CPU so a CPU generator can seed it)."""
+        raise NotImplementedError
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Run the generator on ``z`` (already on the device)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        batch_size: int = 1000,
+    ) -> torch.Tensor:
+        """Draw ``n`` samples in eval mode, returned on the CPU."""
+        if labels is not None and not self.conditional:
+            raise ValueError(f"model {self.name!r} is not conditional: it takes no labels")
+        z = self.noise(n, generator)
+        out = []
+        with self.eval_mode():
+            for i in range(0, n, batch_size):
+                lab = None if labels is None else labels[i : i + batch_size].to(self.device)
+                out.append(self.generate(z[i : i + batch_size].to(self.device), lab).float().cpu())
+        return torch.cat(out)
+
+    def eval_mode(self) -> _EvalMode:
+        """Context manager: all networks in eval mode, restored afterwards."""
+        return _EvalMode(self.nets.values())
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "nets": {k: m.state_dict() for k, m in self.nets.items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for k, m in self.nets.items():
+            m.load_state_dict(state["nets"][k])
+        for k, o in self.optimizers.items():
+            o.load_state_dict(state["optimizers"][k])
+        self.load_extra_state(state.get("extra", {}))
+
+    def extra_state(self) -> dict[str, Any]:
+        """Training state that is neither weights nor optimiser (e.g. BEGAN's k_t)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def config_dict(self) -> dict[str, Any]:
+        return asdict(self.config)
+
+    def num_parameters(self) -> dict[str, int]:
+        return {k: sum(p.numel() for p in m.parameters()) for k, m in self.nets.items()}
+
+
+class _EvalMode:
+    def __init__(self, modules: Any) -> None:
+        self.modules = list(modules)
+
+    def __enter__(self) -> None:
+        self.was_training = [m.training for m in self.modules]
+        for m in self.modules:
+            m.eval()
+
+    def __exit__(self, *exc: Any) -> None:
+        for m, t in zip(self.modules, self.was_training):
+            m.train(t)

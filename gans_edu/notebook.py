@@ -1,0 +1,52 @@
+"""What every chapter's first code cell calls: say which profile and device make the outputs."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import torch
+
+from gans_edu import __version__
+from gans_edu.profiles import active_profile, pick
+from gans_edu.utils import pick_device, seed_everything
+
+
+@dataclass
+class Setup:
+    """The settings a chapter runs under."""
+
+    profile: str
+    device: torch.device
+    seed: int
+
+    def pick(self, *, smoke, cpu, gpu):
+        """A value per profile (see :func:`gans_edu.profiles.pick`)."""
+        return pick(smoke=smoke, cpu=cpu, gpu=gpu, profile=self.profile)
+
+    @property
+    def quality_checks(self) -> bool:
+        """Whether the chapter's quality claims are asserted (not in the smoke profile)."""
+        return self.profile != "smoke"
+
+
+def setup(chapter: str, seed: int = 0, device: str | None = None) -> Setup:
+    """Seed everything, pick the device, set plot defaults and print the banner that heads each chapter."""
+    seed_everything(seed)
+    s = Setup(active_profile(), pick_device(device), seed)
+    plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False})
+    print(
+        f"{chapter} | gans-edu {__version__} | profile: {s.profile} | device: {s.device} | "
+        f"torch {torch.__version__} | {torch.get_num_threads()} CPU threads | Python {platform.python_version()}"
+    )
+    if s.profile == "smoke":
+        print("smoke profile: a mechanics check with tiny budgets; pictures and numbers are not meaningful.")
+    return s
+
+
+def budget(steps: int, minutes: float | None = None, **extra) -> None:
+    """Print the training budget a cell is about to use."""
+    parts = [f"{steps} generator steps"] + ([f"at most {minutes:g} min"] if minutes else [])
+    parts += [f"{k} {v}" for k, v in extra.items()]
+    print("budget: " + ", ".join(parts))

@@ -1,0 +1,177 @@
+"""Pictures: image grids, loss curves, 2-D samples over D's heat map, timelapses.
+
+Every function returns a matplotlib ``Figure`` (or an ``HTML`` animation) so a
+notebook shows it and a script can save it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import matplotlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import animation
+from matplotlib.figure import Figure
+
+
+def to_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile ``(N, C, H, W)`` images in [-1, 1] into one ``(H', W')`` or ``(H', W', 3)`` array in [0, 1]."""
+    if images.dim() != 4:
+        raise ValueError(f"expected images of shape (N, C, H, W), got {tuple(images.shape)}")
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()
+    n, c, h, w = x.shape
+    nrow = nrow or int(np.ceil(np.sqrt(n)))
+    ncol = int(np.ceil(n / nrow))
+    grid = np.ones((c, ncol * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.float32)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        grid[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + col * (w + pad) : pad + col * (w + pad) + w] = x[i]
+    return grid[0] if c == 1 else grid.transpose(1, 2, 0)
+
+
+def show_images(
+    images: torch.Tensor, nrow: int | None = None, title: str | None = None, ax: plt.Axes | None = None,
+    size: float = 4.0,
+) -> Figure:
+    """Show a grid of images."""
+    fig, ax = _fig_ax(ax, size)
+    ax.imshow(to_grid(images, nrow), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def save_images(images: torch.Tensor, path: str, nrow: int | None = None) -> None:
+    """Write a grid of images (or 2-D points, as a scatter plot) to a PNG file."""
+    if images.dim() == 2:
+        fig = plot_points(images)
+    else:
+        fig = show_images(images, nrow)
+    fig.savefig(path, bbox_inches="tight", dpi=100)
+    plt.close(fig)
+
+
+def plot_losses(
+    history: Sequence[dict[str, float]], keys: Sequence[str] | None = None, title: str = "losses",
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Plot history columns against the step (every column but ``step`` and ``seconds`` by default)."""
+    fig, ax = _fig_ax(ax, (6, 3.5))
+    keys = keys or [k for k in history[0] if k not in ("step", "seconds")]
+    for k in keys:
+        rows = [r for r in history if k in r]
+        ax.plot([r["step"] for r in rows], [r[k] for r in rows], label=k)
+    ax.set_xlabel("generator step")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_points(
+    samples: torch.Tensor,
+    real: torch.Tensor | None = None,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    lim: float = 2.0,
+    heat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    heat_label: str = "D(x)",
+) -> Figure:
+    """Scatter 2-D samples (orange) over real points (grey) and, optionally, a heat map ``(xs, ys, values)``."""
+    fig, ax = _fig_ax(ax, 4.0)
+    if heat is not None:
+        xs, ys, v = heat
+        mesh = ax.contourf(xs, ys, v, levels=20, cmap="viridis", alpha=0.85)
+        fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label=heat_label)
+    if real is not None:
+        r = real.detach().cpu().numpy()
+        ax.scatter(r[:, 0], r[:, 1], s=2, c="0.6", alpha=0.5, label="real")
+    s = samples.detach().cpu().numpy()
+    ax.scatter(s[:, 0], s[:, 1], s=2, c="tab:orange", alpha=0.7, label="generated")
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@torch.no_grad()
+def heat_map(fn: Callable[[torch.Tensor], torch.Tensor], lim: float = 2.0, n: int = 100, device: str | torch.device = "cpu"):
+    """Evaluate ``fn`` (points ``(M, 2)`` -> values ``(M,)``) on an ``n x n`` grid; returns ``(xs, ys, values)``."""
+    lin = torch.linspace(-lim, lim, n)
+    xx, yy = torch.meshgrid(lin, lin, indexing="xy")
+    pts = torch.stack([xx.reshape(-1), yy.reshape(-1)], 1).to(device)  # (n*n, 2)
+    v = fn(pts).float().cpu().reshape(n, n)
+    return xx.numpy(), yy.numpy(), v.numpy()
+
+
+def timelapse(
+    frames: Sequence[tuple[int, object]],
+    draw: Callable[[plt.Axes, object], None] | None = None,
+    size: float = 4.0,
+    interval: int = 300,
+):
+    """An animation over ``(step, frame)`` pairs, as HTML/JavaScript that plays in the static book.
+
+    ``draw(ax, frame)`` draws one frame; by default frames are image batches
+    (shown as a grid) or 2-D point sets (shown as a scatter plot).
+    """
+    from IPython.display import HTML
+
+    matplotlib.rcParams["animation.embed_limit"] = 64  # MB
+    fig, ax = plt.subplots(figsize=(size, size))
+
+    def default_draw(ax: plt.Axes, frame: object) -> None:
+        t = frame if torch.is_tensor(frame) else torch.as_tensor(frame)
+        if t.dim() == 2:
+            plot_points(t, ax=ax)
+        else:
+            ax.imshow(to_grid(t), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_axis_off()
+
+    draw = draw or default_draw
+
+    def update(i: int) -> None:
+        ax.clear()
+        step, frame = frames[i]
+        draw(ax, frame)
+        ax.set_title(f"step {step}")
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
+    html = HTML(anim.to_jshtml(default_mode="once"))
+    plt.close(fig)
+    return html
+
+
+def snapshot_strip(
+    frames: Sequence[tuple[int, object]], count: int = 6, draw: Callable[[plt.Axes, object], None] | None = None,
+    size: float = 2.2,
+) -> Figure:
+    """``count`` evenly spaced snapshots side by side: the static view of a slider or timelapse."""
+    idx = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))
+    fig, axes = plt.subplots(1, len(idx), figsize=(size * len(idx), size), squeeze=False)
+    for ax, i in zip(axes[0], idx):
+        step, frame = frames[i]
+        if draw is not None:
+            draw(ax, frame)
+        elif torch.as_tensor(frame).dim() == 2:
+            plot_points(torch.as_tensor(frame), ax=ax)
+        else:
+            ax.imshow(to_grid(torch.as_tensor(frame)), cmap="gray", vmin=0, vmax=1)
+            ax.set_axis_off()
+        ax.set_title(f"step {step}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _fig_ax(ax: plt.Axes | None, size: float | tuple[float, float]):
+    if ax is not None:
+        return ax.figure, ax
+    figsize = (size, size) if isinstance(size, (int, float)) else size
+    fig, ax = plt.subplots(figsize=figsize)
+    return fig, ax
