@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 test: install
-	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q
+	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q --nbval
 
 test-unit: install
 	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q tests

@@ -80,13 +80,15 @@ def plot_points(
     lim: float = 2.0,
     heat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     heat_label: str = "D(x)",
+    colorbar: bool = True,
 ) -> Figure:
     """Scatter 2-D samples (orange) over real points (grey) and, optionally, a heat map ``(xs, ys, values)``."""
     fig, ax = _fig_ax(ax, 4.0)
     if heat is not None:
         xs, ys, v = heat
         mesh = ax.contourf(xs, ys, v, levels=20, cmap="viridis", alpha=0.85)
-        fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label=heat_label)
+        if colorbar:
+            fig.colorbar(mesh, ax=ax, fraction=0.046, pad=0.04, label=heat_label)
     if real is not None:
         r = real.detach().cpu().numpy()
         ax.scatter(r[:, 0], r[:, 1], s=2, c="0.6", alpha=0.5, label="real")

@@ -1,0 +1,85 @@
+import math
+
+import pytest
+import torch
+
+from gans_edu.data import load_dataset
+from gans_edu.metrics import (
+    classifier_score,
+    evaluate,
+    frechet_distance,
+    kernel_distance,
+    mode_coverage,
+    precision_recall,
+)
+from gans_edu.metrics.classifier import classify
+
+
+def test_frechet_distance_of_a_set_with_itself_is_zero():
+    f = torch.randn(500, 16)
+    assert abs(frechet_distance(f, f)) < 1e-6
+    shifted = f + 3.0
+    # mean shift of 3 in 16 dims: ||mu_a - mu_b||^2 = 16 * 9
+    assert frechet_distance(f, shifted) == pytest.approx(16 * 9, rel=1e-4)
+
+
+def test_kid_near_zero_for_same_distribution_and_positive_otherwise():
+    a, b = torch.randn(600, 8), torch.randn(600, 8)
+    assert abs(kernel_distance(a, b)) < 0.05
+    assert kernel_distance(a, b + 2) > 1.0
+
+
+def test_classifier_score_bounds():
+    constant = torch.zeros(1000, 10)
+    constant[:, 3] = 1.0
+    assert classifier_score(constant)[0] == pytest.approx(1.0, abs=1e-6)
+    confident_balanced = torch.eye(10).repeat(100, 1)  # 1000 one-hot predictions, 100 per class
+    assert classifier_score(confident_balanced)[0] == pytest.approx(10.0, rel=1e-4)
+
+
+def test_precision_recall_on_constructed_sets():
+    real = torch.randn(400, 2)
+    p, r = precision_recall(real, torch.randn(400, 2))
+    assert p > 0.8 and r > 0.8
+    collapsed = torch.zeros(400, 2) + 0.01 * torch.randn(400, 2)  # all fakes at one point
+    p, r = precision_recall(real, collapsed)
+    assert p > 0.9 and r < 0.2  # good quality, no diversity
+    far = torch.randn(400, 2) + 20
+    assert precision_recall(real, far)[0] == 0.0
+
+
+def test_mode_counting_on_constructed_samples():
+    modes = load_dataset("8gaussians", "test", n=10).modes
+    std = 0.02 / 1.414
+    # 3 modes hit exactly, 100 samples each, plus 100 points far from every mode
+    samples = torch.cat([modes[:3].repeat_interleave(100, 0), torch.full((100, 2), 5.0)])
+    out = mode_coverage(samples, modes, std)
+    assert out["modes_covered"] == 3 and out["high_quality"] == pytest.approx(0.75)
+    assert out["mode_counts"][:3] == [100, 100, 100]
+
+
+def test_classifier_is_accurate_on_the_test_split():
+    test = load_dataset("mnist", "test", source="subset")
+    _, probs = classify(test.x)
+    accuracy = (probs.argmax(1) == test.y).float().mean().item()
+    assert accuracy >= 0.97
+
+
+def test_image_report_has_real_baseline():
+    train = load_dataset("mnist", source="subset")
+    report = evaluate(train.x[:500], "mnist", labels=train.y[:500])
+    real, model = report["real"], report["model"]
+    # real train digits scored as samples equal the baseline exactly
+    assert model["frechet_distance"] == pytest.approx(real["frechet_distance"])
+    assert real["classifier_score"] > 8.5 and real["classes_present"] == 10
+    assert model["class_accuracy"] > 0.97
+    noise = evaluate(torch.rand(500, 1, 28, 28) * 2 - 1, "mnist")["model"]
+    assert noise["frechet_distance"] > 10 * real["frechet_distance"]
+    assert math.isfinite(noise["kid"])
+
+
+def test_toy_report():
+    pts = load_dataset("25gaussians", n=2000, seed=7).x
+    report = evaluate(pts, "25gaussians")
+    assert report["model"]["modes_covered"] == 25 and report["real"]["modes_covered"] == 25
+    assert report["model"]["high_quality"] > 0.95
