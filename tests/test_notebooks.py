@@ -1,6 +1,6 @@
 """Every chapter notebook: committed without outputs, in sync with its jupytext twin, with the Colab set-up."""
 
-import tomllib
+import re
 from pathlib import Path
 
 import jupytext
@@ -9,7 +9,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-REPO_URL = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+# The repository URL lives in one place, pyproject.toml; tools/sync_repo_url.py copies it into the
+# notebooks and _config.yml, and these tests fail when a copy is stale.
+REPO_URL = re.search(r'^Repository = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+
+
+def test_book_config_uses_the_repository_url():
+    assert f"url: {REPO_URL}" in (ROOT / "_config.yml").read_text()
 
 
 def test_there_are_notebooks():

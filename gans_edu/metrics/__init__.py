@@ -9,8 +9,8 @@ from gans_edu.metrics.image import (
     kernel_distance,
     precision_recall,
 )
-from gans_edu.metrics.toy import evaluate_toy, mode_coverage
 from gans_edu.metrics.report import evaluate, metrics_table
+from gans_edu.metrics.toy import evaluate_toy, mode_coverage
 
 __all__ = [
     "class_shares", "classifier_score", "evaluate", "evaluate_images", "evaluate_toy",
