@@ -1,0 +1,191 @@
+"""WGAN (Arjovsky, Chintala & Bottou 2017, arXiv 1701.07875): a critic that estimates the Wasserstein distance.
+
+Map from the paper to the code:
+
+* Eq. 3, the Kantorovich-Rubinstein dual ``W(P_r, P_g) = max_{||f||_L <= 1} E_r f(x) - E_g f(x)``,
+  estimated by a critic ``f_w`` with weights in a box ``[-c, c]`` (so ``f_w`` is K-Lipschitz for
+  some K) -> :func:`critic_loss` (its negative, minimised) and :func:`generator_loss`.
+* Algorithm 1: ``n_critic`` RMSProp steps on the critic, each on a fresh real batch and followed
+  by ``clip(w, -c, c)`` on every critic parameter, then one RMSProp step on G
+  -> :meth:`WGAN.train_step`, :func:`clip_weights`.
+* The official code (martinarjovsky/WassersteinGAN, ``main.py``) adds a schedule that is not in
+  the paper: 100 critic iterations for each of the first 25 generator steps and at every 500th
+  generator step, so the critic is close to optimal (and its loss a fair estimate of W) before G
+  follows it and again from time to time -> :meth:`WGAN.critic_iters` (``burst_iters=0`` turns it
+  off and gives Algorithm 1 exactly).
+* Networks: the paper's MLP experiments (Sec. 4.3; ``models/mlp.py``: 4 linear layers with ReLU,
+  512 units, no batch norm) -> :class:`Generator` and :class:`Critic`. The same shape is what the
+  WGAN-GP toy script (``gan_toy.py``) uses, so WGAN-GP (:mod:`gans_edu.models.wgan_gp`) reuses
+  these two classes and only swaps the constraint.
+
+Deviations: images live in [-1, 1], so for images G ends in tanh (``mlp.py`` ends in a linear
+layer); the cpu profile halves the width (256 units) to fit its minutes. The paper's LSUN
+experiments use DCGAN convolutions; the book's MNIST runs use the MLP, which a CPU trains in
+minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
+
+from gans_edu.data import Dataset
+from gans_edu.models.base import Draw, GANModel
+from gans_edu.profiles import pick
+
+
+@dataclass
+class WGANConfig:
+    """Hyperparameters of WGAN. Defaults: Algorithm 1 of the paper, plus the official code's schedule."""
+
+    z_dim: int = 100  # main.py: nz 100 (the toys use 2-d noise, as gan_toy.py)
+    width: int = 512  # Sec. 4.3 / models/mlp.py: 512 hidden units
+    depth: int = 3  # models/mlp.py: 3 hidden ReLU layers (4 linear layers)
+    critic_depth: int = 3  # same as G; WGAN-GP's Figure 1b uses a deeper critic
+    lr: float = 5e-5  # Algorithm 1: alpha = 0.00005
+    clip: float = 0.01  # Algorithm 1: c = 0.01
+    n_critic: int = 5  # Algorithm 1: n_critic = 5
+    batch_size: int = 64  # Algorithm 1: m = 64
+    burst_iters: int = 100  # main.py: Diters = 100 ...
+    burst_first: int = 25  # ... while gen_iterations < 25 ...
+    burst_every: int = 500  # ... or gen_iterations % 500 == 0 (0 disables the schedule's repeats)
+    output: str = "tanh"  # "tanh" for images in [-1, 1]; "linear" for 2-D points
+
+    def __post_init__(self) -> None:
+        if self.output not in ("tanh", "linear"):
+            raise ValueError(f"unknown output {self.output!r}; valid: tanh, linear")
+        if self.n_critic < 1 or self.clip <= 0:
+            raise ValueError("n_critic must be >= 1 and clip > 0")
+
+
+def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANConfig:
+    """Paper defaults; the profile sets the width; the toys take gan_toy.py's 2-d noise and linear output."""
+    width = pick(smoke=32, cpu=256, gpu=512, profile=profile)
+    base = WGANConfig(width=width)
+    if data.kind == "toy":
+        base = replace(base, z_dim=2, output="linear", batch_size=256)  # gan_toy.py: 2-d noise, BATCH_SIZE 256
+    return replace(base, **overrides)
+
+
+def default_steps(data: Dataset, profile: str | None = None) -> int:
+    if data.kind == "toy":
+        return pick(smoke=10, cpu=3000, gpu=20000, profile=profile)
+    return pick(smoke=10, cpu=4000, gpu=40000, profile=profile)
+
+
+def mlp(d_in: int, width: int, depth: int, d_out: int) -> nn.Sequential:
+    """``depth`` hidden ReLU layers of ``width`` units, then a linear map to ``d_out`` (no normalisation)."""
+    layers: list[nn.Module] = []
+    d = d_in
+    for _ in range(depth):
+        layers += [nn.Linear(d, width), nn.ReLU()]
+        d = width
+    layers.append(nn.Linear(d, d_out))
+    return nn.Sequential(*layers)
+
+
+class Generator(nn.Module):
+    """MLP: z -> ReLU layers -> flattened sample (tanh for images), reshaped to ``sample_shape``."""
+
+    def __init__(self, z_dim: int, width: int, depth: int, sample_shape: tuple[int, ...], output: str) -> None:
+        super().__init__()
+        self.sample_shape = sample_shape
+        self.net = mlp(z_dim, width, depth, math.prod(sample_shape))
+        self.out = nn.Tanh() if output == "tanh" else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.out(self.net(z)).view(-1, *self.sample_shape)  # (B, z_dim) -> (B, *sample_shape)
+
+
+class Critic(nn.Module):
+    """MLP critic f(x): a real number per sample, no sigmoid, no batch norm (each sample on its own)."""
+
+    def __init__(self, width: int, depth: int, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.net = mlp(math.prod(sample_shape), width, depth, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).squeeze(1)  # (B, ...) -> (B, D) -> (B,)
+
+
+def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """E f(G(z)) - E f(x): minimising it maximises the critic's Wasserstein estimate (Eq. 3)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """-E f(G(z)): G moves its samples up the critic (Algorithm 1, line 10)."""
+    return -fake_scores.mean()
+
+
+@torch.no_grad()
+def clip_weights(net: nn.Module, c: float) -> None:
+    """Clamp every parameter of ``net`` (weights and biases) into [-c, c] (Algorithm 1, line 7)."""
+    for p in net.parameters():
+        p.clamp_(-c, c)
+
+
+class WGAN(GANModel):
+    """WGAN with weight clipping: Algorithm 1 in :meth:`train_step`."""
+
+    name = "wgan"
+
+    def __init__(self, config: WGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
+        super().__init__(config, sample_shape, device)
+        c = config
+        self.G = Generator(c.z_dim, c.width, c.depth, self.sample_shape, c.output).to(self.device)
+        self.D = Critic(c.width, c.critic_depth, self.sample_shape).to(self.device)
+        self.nets = {"G": self.G, "D": self.D}
+        self.optimizers = {"G": self._optimizer(self.G), "D": self._optimizer(self.D)}
+        self.g_steps = 0  # generator steps so far: drives the official critic schedule
+        clip_weights(self.D, c.clip)  # start inside the box, so every critic evaluation is a clipped one
+
+    def _optimizer(self, net: nn.Module) -> torch.optim.Optimizer:
+        # Sec. 3: "Adam ... caused instability"; RMSProp is the paper's choice.
+        return torch.optim.RMSprop(net.parameters(), lr=self.config.lr)
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, self.config.z_dim, generator=generator)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.G(z)
+
+    def critic_iters(self, g_step: int) -> int:
+        """Critic steps before generator step ``g_step``: n_critic, or the official code's burst of 100."""
+        c = self.config
+        if c.burst_iters and (g_step < c.burst_first or (c.burst_every and g_step % c.burst_every == 0)):
+            return c.burst_iters
+        return c.n_critic
+
+    def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
+        # Algorithm 1, lines 2-8: train the critic, each iteration on a fresh real batch.
+        for _ in range(self.critic_iters(self.g_steps)):
+            real, _ = draw()
+            fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            real_scores, fake_scores = self.D(real), self.D(fake)
+            d_loss = critic_loss(real_scores, fake_scores)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            clip_weights(self.D, self.config.clip)  # line 7, after every critic update
+        # Lines 9-10: one generator step against the (clipped) critic.
+        g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size).to(self.device))))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        self.g_steps += 1
+        return {
+            "w_estimate": -d_loss.detach(),  # E f(x) - E f(G(z)) at the last critic step: the paper's curve
+            "critic_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+        }
+
+    def extra_state(self) -> dict:
+        return {"g_steps": self.g_steps}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.g_steps = int(state.get("g_steps", 0))

@@ -1,0 +1,145 @@
+"""WGAN-GP (Gulrajani et al. 2017, arXiv 1704.00028): WGAN with a gradient penalty instead of clipping.
+
+Map from the paper to the code:
+
+* Eq. 3, ``L = E D(x_fake) - E D(x_real) + lambda E (||grad_x_hat D(x_hat)||_2 - 1)^2`` with
+  ``x_hat = eps x_real + (1 - eps) x_fake``, ``eps ~ U[0, 1]`` -> :func:`interpolate` (one eps
+  per sample) and :func:`gradient_penalty` (the norm over all non-batch dimensions), added to
+  the critic's loss in :meth:`WGANGP.critic_loss`. ProGAN reuses :func:`gradient_penalty`.
+* Algorithm 1 (lambda = 10, n_critic = 5, Adam alpha = 1e-4, beta1 = 0, beta2 = 0.9)
+  -> :class:`WGANGPConfig` defaults and :meth:`WGANGP.train_step`.
+* Sec. 4, "no critic batch normalization": the penalty is per sample, and batch norm would make
+  each sample's score depend on the others -> the critic is :class:`gans_edu.models.wgan.Critic`,
+  a plain MLP.
+* 2-D toys: the official toy script (igul222/improved_wgan_training, ``gan_toy.py``) uses
+  lambda = 0.1, Adam(1e-4, beta1 0.5, beta2 0.9), 3 hidden ReLU layers of 512 units, batch 256
+  -> :func:`make_config` for toys.
+
+The networks are WGAN's (:mod:`gans_edu.models.wgan`): only the Lipschitz constraint changes,
+which is the paper's point. Deviations: MNIST uses those MLPs rather than ``gan_mnist.py``'s
+convolutions (a CPU trains them in minutes; the same networks make the WGAN comparison fair); the
+cpu profile halves the width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch import nn
+
+from gans_edu.data import Dataset
+from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.wgan import Critic, Generator, generator_loss
+from gans_edu.profiles import pick
+
+
+@dataclass
+class WGANGPConfig:
+    """Hyperparameters of WGAN-GP. Defaults: Algorithm 1 of the paper (toys: ``gan_toy.py``)."""
+
+    z_dim: int = 100  # as WGAN (main.py nz 100); the toys use 2-d noise (gan_toy.py)
+    width: int = 512  # gan_toy.py DIM = 512 (and WGAN's MLP)
+    depth: int = 3  # gan_toy.py: 3 hidden ReLU layers
+    critic_depth: int = 3  # gan_toy.py; Figure 1b uses a 12-layer critic
+    gp_lambda: float = 10.0  # Algorithm 1: lambda = 10 (gan_toy.py: 0.1)
+    n_critic: int = 5  # Algorithm 1: n_critic = 5
+    lr: float = 1e-4  # Algorithm 1: alpha = 0.0001
+    betas: tuple[float, float] = (0.0, 0.9)  # Algorithm 1: beta1 = 0, beta2 = 0.9 (gan_toy.py: 0.5, 0.9)
+    batch_size: int = 64  # Algorithm 1: m = 64 (gan_toy.py: 256)
+    output: str = "tanh"  # "tanh" for images in [-1, 1]; "linear" for 2-D points
+
+    def __post_init__(self) -> None:
+        if self.output not in ("tanh", "linear"):
+            raise ValueError(f"unknown output {self.output!r}; valid: tanh, linear")
+        if self.gp_lambda < 0:
+            raise ValueError(f"gp_lambda must be >= 0, got {self.gp_lambda}")
+        self.betas = tuple(self.betas)
+
+
+def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANGPConfig:
+    """Algorithm 1 for images, ``gan_toy.py`` for the toys; the profile sets the width only."""
+    width = pick(smoke=32, cpu=256, gpu=512, profile=profile)
+    base = WGANGPConfig(width=width)
+    if data.kind == "toy":
+        base = replace(base, z_dim=2, output="linear", gp_lambda=0.1, betas=(0.5, 0.9), batch_size=256)
+    return replace(base, **overrides)
+
+
+def default_steps(data: Dataset, profile: str | None = None) -> int:
+    if data.kind == "toy":
+        return pick(smoke=10, cpu=3000, gpu=20000, profile=profile)
+    return pick(smoke=10, cpu=4000, gpu=40000, profile=profile)
+
+
+def interpolate(real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``x_hat = eps x_real + (1 - eps) x_fake`` with ONE eps ~ U[0, 1] per sample, broadcast over its dims.
+
+    One eps per pixel would put x_hat off the segment between the two samples, where the
+    optimal critic's gradient has unit norm (Proposition 1), so the penalty would aim elsewhere.
+    """
+    eps = torch.rand(real.shape[0], generator=generator).to(real)  # (B,)
+    eps = eps.view(-1, *([1] * (real.dim() - 1)))  # (B,) -> (B, 1, 1, 1) for images, (B, 1) for points
+    return eps * real + (1 - eps) * fake
+
+
+def gradient_penalty(
+    critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``E (||grad D(x_hat)||_2 - 1)^2`` (Eq. 3) and the per-sample gradient norms.
+
+    The graph is kept (``create_graph=True``) so the penalty's own gradient reaches the critic's
+    weights when it is added to the critic's loss.
+    """
+    x_hat = interpolate(real, fake.detach(), generator).requires_grad_(True)
+    scores = critic(x_hat)  # (B,)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)  # (B, ...) like x_hat
+    norms = grad.flatten(1).norm(2, dim=1)  # (B, C, H, W) -> (B, C*H*W) -> (B,): all non-batch dims
+    return ((norms - 1) ** 2).mean(), norms.detach()
+
+
+class WGANGP(GANModel):
+    """WGAN-GP: Algorithm 1 in :meth:`train_step`."""
+
+    name = "wgan-gp"
+
+    def __init__(self, config: WGANGPConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
+        super().__init__(config, sample_shape, device)
+        c = config
+        self.G = Generator(c.z_dim, c.width, c.depth, self.sample_shape, c.output).to(self.device)
+        self.D = Critic(c.width, c.critic_depth, self.sample_shape).to(self.device)
+        self.nets = {"G": self.G, "D": self.D}
+        self.optimizers = {
+            "G": torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=c.betas),
+            "D": torch.optim.Adam(self.D.parameters(), lr=c.lr, betas=c.betas),
+        }
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, self.config.z_dim, generator=generator)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.G(z)
+
+    def critic_loss(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Eq. 3: ``E D(fake) - E D(real) + lambda * GP``; returns the loss and its parts (detached)."""
+        w_estimate = self.D(real).mean() - self.D(fake).mean()
+        gp, norms = gradient_penalty(self.D, real, fake)
+        loss = -w_estimate + self.config.gp_lambda * gp
+        return loss, {"w_estimate": w_estimate.detach(), "gp": gp.detach(), "grad_norm": norms.mean()}
+
+    def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
+        # Algorithm 1, lines 2-9: n_critic critic steps, each on a fresh real batch and fresh noise.
+        for _ in range(self.config.n_critic):
+            real, _ = draw()
+            fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            d_loss, parts = self.critic_loss(real, fake)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()  # through the penalty too: it is part of the loss, not a side number
+            opt_d.step()
+        # Lines 10-11: one generator step.
+        g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size).to(self.device))))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return {"critic_loss": d_loss.detach(), "g_loss": g_loss.detach(), **parts}

@@ -1,0 +1,111 @@
+"""WGAN: shapes, the critic schedule, clipping of every parameter after every critic update, CLI."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gans_edu.cli import main
+from gans_edu.data import load_dataset
+from gans_edu.models import build_model
+from gans_edu.models.wgan import WGAN, critic_loss, generator_loss
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_dataset("mnist", n=256, verbose=False)
+
+
+def drawer(data, batch):
+    g = torch.Generator().manual_seed(0)
+    return lambda: (data.x[torch.randint(len(data), (batch,), generator=g)], None)
+
+
+def test_shapes(mnist):
+    torch.manual_seed(0)
+    m = build_model("wgan", mnist, profile="smoke")
+    assert isinstance(m, WGAN)
+    x = m.sample(5)
+    assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert m.D(x).shape == (5,)
+    toy = build_model("wgan", load_dataset("8gaussians", n=64, verbose=False), profile="smoke")
+    assert toy.sample(7).shape == (7, 2) and toy.config.z_dim == 2
+
+
+def test_sign_convention():
+    real, fake = torch.tensor([3.0, 1.0]), torch.tensor([0.0, 0.0])
+    # the critic scores real higher: its Wasserstein estimate is positive and its loss negative
+    assert critic_loss(real, fake) == pytest.approx(-2.0)
+    assert generator_loss(fake) == 0
+
+
+def test_official_schedule_and_its_switch(mnist):
+    m = build_model("wgan", mnist, profile="smoke")
+    assert [m.critic_iters(s) for s in (0, 24, 25, 499, 500, 501, 1000)] == [100, 100, 5, 5, 100, 5, 100]
+    paper = build_model("wgan", mnist, profile="smoke", burst_iters=0)
+    assert {paper.critic_iters(s) for s in range(0, 1001)} == {5}
+
+
+def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist):
+    """A forward pre-hook sees the critic's weights at every evaluation: all must lie in [-c, c].
+
+    A large learning rate makes each RMSProp update leave the box, so clipping only once per
+    generator step, or only the weights and not the biases, fails here.
+    """
+    torch.manual_seed(0)
+    m = build_model("wgan", mnist, profile="smoke", lr=0.05, burst_iters=0)
+    c = m.config.clip
+    seen = []
+    m.D.register_forward_pre_hook(lambda mod, args: seen.append(max(p.abs().max().item() for p in mod.parameters())))
+    calls = {"n": 0}
+    step = m.optimizers["D"].step
+
+    def counting_step(*a, **k):
+        calls["n"] += 1
+        return step(*a, **k)
+
+    m.optimizers["D"].step = counting_step
+    m.train_step(drawer(mnist, m.config.batch_size))
+    assert calls["n"] == m.config.n_critic
+    assert len(seen) == 2 * m.config.n_critic + 1  # real + fake per critic step, then the generator step
+    assert max(seen) <= c + 1e-7
+    assert all(p.abs().max() <= c + 1e-7 for p in m.D.parameters())
+    # and the updates really did push weights out: without the clamp they would leave the box
+    assert any(p.abs().max() > 0.99 * c for p in m.D.parameters())
+
+
+def test_each_critic_iteration_draws_a_fresh_batch(mnist):
+    m = build_model("wgan", mnist, profile="smoke", burst_iters=0)
+    n = {"draws": 0}
+    d = drawer(mnist, m.config.batch_size)
+
+    def counting():
+        n["draws"] += 1
+        return d()
+
+    out = m.train_step(counting)
+    assert n["draws"] == m.config.n_critic
+    assert set(out) == {"w_estimate", "critic_loss", "g_loss"}
+    assert all(torch.is_tensor(v) and v.dim() == 0 and not v.requires_grad for v in out.values())
+
+
+def test_schedule_step_counter_survives_a_checkpoint(mnist):
+    m = build_model("wgan", mnist, profile="smoke", burst_iters=0)
+    m.train_step(drawer(mnist, m.config.batch_size))
+    m2 = build_model("wgan", mnist, profile="smoke", burst_iters=0)
+    m2.load_state_dict(m.state_dict())
+    assert m2.g_steps == 1
+
+
+def test_cli_train_sample(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "wgan", "--profile", "smoke", "--steps", "3", "--no-eval", "--out", str(out)]) == 0
+    assert json.loads((out / "config.json").read_text())["steps_done"] == 3
+    assert main(["sample", str(out), "--n", "10", "--out", str(tmp_path / "s.npz")]) == 0
+    assert np.load(tmp_path / "s.npz")["x"].shape == (10, 1, 28, 28)
+
+
+def test_bad_config_is_a_clear_error(mnist):
+    with pytest.raises(ValueError, match="valid: tanh, linear"):
+        build_model("wgan", mnist, profile="smoke", output="sigmoid")
