@@ -27,10 +27,14 @@ test-unit: install
 test-notebooks: install
 	GANS_EDU_PROFILE=smoke $(PY) -m pytest -q --nbval-lax book
 
-# Each profile keeps its own build folder, so the execution cache never serves
-# outputs made under another profile.
+# Each profile keeps its own build folder and execution cache, so the cache never
+# serves outputs made under another profile.
 book: install
-	GANS_EDU_PROFILE=$(PROFILE) $(VENV)/bin/jupyter-book build . --path-output _build/$(PROFILE) -W --keep-going
+	mkdir -p _build/$(PROFILE)
+	sed -e 's|execute_notebooks: force|execute_notebooks: cache\n  cache: _build/$(PROFILE)/.jupyter_cache|' \
+	    _config.yml > _build/$(PROFILE)/_config.yml
+	GANS_EDU_PROFILE=$(PROFILE) $(VENV)/bin/jupyter-book build . --config _build/$(PROFILE)/_config.yml \
+	    --path-output _build/$(PROFILE) -W --keep-going
 	@echo "book: _build/$(PROFILE)/_build/html/index.html (profile $(PROFILE))"
 
 lint: install

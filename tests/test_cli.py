@@ -70,3 +70,17 @@ def test_bad_input_gives_one_clear_line(tmp_path, monkeypatch, capsys, args, mes
 def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     code, _, stderr = run("train", "nope", "--out", str(tmp_path / "r"))
     assert code == 2 and "Traceback" not in stderr and "valid models" in stderr
+
+
+def test_minutes_budget(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--minutes", "0.01", "--no-eval", "--out", str(out)]) == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["minutes"] == 0.01 and cfg["steps_done"] > 0
+
+
+def test_refuses_to_overwrite_a_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    assert main(["train", "gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err

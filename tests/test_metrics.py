@@ -83,3 +83,13 @@ def test_toy_report():
     report = evaluate(pts, "25gaussians")
     assert report["model"]["modes_covered"] == 25 and report["real"]["modes_covered"] == 25
     assert report["model"]["high_quality"] > 0.95
+
+
+def test_classifier_training_is_deterministic():
+    """The shipped weights come from a deterministic script: one epoch twice gives identical weights."""
+    from gans_edu.metrics.train_classifier import train
+
+    a, _ = train(epochs=1, limit=400)
+    b, _ = train(epochs=1, limit=400)
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(va, vb), k
