@@ -6,6 +6,8 @@
     gans-edu train MODEL [--dataset D] [--profile P] [--steps N | --minutes M] [--seed S]
                          [--device D] [--resume] [--set KEY=VALUE ...] --out DIR
     gans-edu sample DIR --n N [--label K] [--seed S] --out FILE.npz
+        (models that take a class or a code per sample write it as y: --label K fixes it to K,
+        otherwise it is drawn uniformly)
     gans-edu evaluate DIR [--n N] [--seed S]
 
 Bad arguments give one clear line on stderr and exit status 2.
@@ -89,7 +91,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="draw samples from a trained run into .npz")
     s.add_argument("run", type=Path)
     s.add_argument("--n", type=_positive_int, required=True)
-    s.add_argument("--label", type=int)
+    s.add_argument("--label", type=int, help="the class (or categorical code) of every sample")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True, type=Path)
     s.set_defaults(func=cmd_sample)
@@ -223,7 +225,7 @@ def cmd_train(args: argparse.Namespace) -> None:
                  log_every=100 if steps is None else max(1, min(100, steps // 10)))
     config["steps_done"], config["train_seconds"] = result.steps, round(result.seconds, 2)
     (out / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
-    labels = (torch.arange(64) % 10) if model.conditional else None
+    labels = (torch.arange(64) % 10) if model.takes_labels else None
     save_images(model.sample(64 if data.kind == "image" else 2000, labels=labels,
                              generator=torch.Generator().manual_seed(seed)), str(out / "samples.png"), nrow=8)
     print(f"{result.steps} steps in {result.seconds:.1f} s ({result.stopped}); wrote {out}")
@@ -236,13 +238,16 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
     model, cfg = _load_run(args.run)
     labels = None
+    generator = torch.Generator().manual_seed(args.seed)
     if args.label is not None:
-        if not model.conditional:
+        if not model.takes_labels:
             raise CliError(f"model {cfg['model']!r} is not conditional: --label does not apply")
         if not 0 <= args.label < 10:
             raise CliError(f"--label must be a class in 0..9, got {args.label}")
         labels = torch.full((args.n,), args.label, dtype=torch.long)
-    x = model.sample(args.n, labels=labels, generator=torch.Generator().manual_seed(args.seed))
+    elif model.takes_labels:  # a class (or InfoGAN's categorical code) per sample, written as y
+        labels = torch.randint(0, 10, (args.n,), generator=generator)
+    x = model.sample(args.n, labels=labels, generator=generator)
     arrays: dict[str, Any] = {"x": x.numpy().astype("float32")}
     if labels is not None:
         arrays["y"] = labels.numpy()

@@ -91,7 +91,7 @@ class BatchSampler:
 
 def default_snapshot(model: GANModel, n: int = 64, seed: int = 1234) -> torch.Tensor:
     """Samples from the same noise every time (the fixed batch behind timelapses)."""
-    labels = torch.arange(n) % 10 if model.conditional else None
+    labels = torch.arange(n) % 10 if model.takes_labels else None
     return model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed))
 
 

@@ -26,13 +26,21 @@ class GANModel:
 
     Attributes:
         name: registry name (``"gan"``, ``"dcgan"``, ...).
-        conditional: whether :meth:`sample` takes labels.
+        conditional: trained on the data's labels; :meth:`sample` takes the classes to draw.
+        categorical_code: :meth:`sample` takes the value of an unsupervised categorical code (InfoGAN):
+            one integer per sample, like a label, but its meaning was learned without labels.
         config: the model's config dataclass.
         sample_shape: shape of one data sample, e.g. ``(1, 28, 28)`` or ``(2,)``.
     """
 
     name = "base"
     conditional = False
+    categorical_code = False
+
+    @property
+    def takes_labels(self) -> bool:
+        """Whether :meth:`sample` and :meth:`generate` take one integer per sample (a class or a code)."""
+        return self.conditional or self.categorical_code
 
     def __init__(self, config: Any, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         self.config = config
@@ -68,7 +76,7 @@ class GANModel:
         batch_size: int = 1000,
     ) -> torch.Tensor:
         """Draw ``n`` samples in eval mode, returned on the CPU."""
-        if labels is not None and not self.conditional:
+        if labels is not None and not self.takes_labels:
             raise ValueError(f"model {self.name!r} is not conditional: it takes no labels")
         z = self.noise(n, generator)
         out = []
