@@ -1,0 +1,300 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4. Conditional GAN: asking for a digit
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/gans-edu/gans-edu/blob/main/book/04_cgan.ipynb)
+#
+# A GAN trained on MNIST draws *some* digit; which one is up to the noise. The
+# survey this book started from puts the conditional GAN in one line: it uses
+# the label information to improve image quality **and to control what the
+# images look like** {cite}`perarnau2017fantastic`. The idea of Mirza and
+# Osindero {cite}`mirza2014cgan` is as simple as ideas get: give the label $y$
+# to *both* networks. The generator gets $(z, y)$ and must draw a digit of class
+# $y$; the discriminator gets $(x, y)$ and judges the *pair*: a beautiful 3
+# presented as a 7 is fake. So the generator cannot ignore $y$: a sample that
+# does not match its label is caught, however real it looks.
+#
+# This chapter trains a conditional GAN on MNIST, lets you pick the digit and
+# the noise, and checks the one claim that matters: ask for a 7, get a 7.
+
+# %%
+# Set-up: on Colab, install the book's library (elsewhere it is already installed).
+import sys
+
+if "google.colab" in sys.modules:
+    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu"
+    pass
+
+# %% [markdown]
+# ## The objective
+#
+# The 2014 value function with every term conditioned on $y$ (Eq. 2 of the paper):
+#
+# $$
+# \min_G \max_D \; V(D, G) = \mathbb{E}_{(x, y) \sim p_\text{data}}[\log D(x \mid y)]
+#   + \mathbb{E}_{z \sim p_z,\, y \sim p_y}[\log(1 - D(G(z \mid y) \mid y))].
+# $$
+#
+# Nothing else changes: D and G alternate, one step each, and G uses the
+# non-saturating loss $-\log D(G(z \mid y) \mid y)$ (chapter 1). Two details
+# decide whether the label really works:
+#
+# * **real digits reach D with their own labels**, generated digits with the
+#   label G was asked for; a bug that pairs a fake with a fresh random label
+#   trains a D that cannot check the match;
+# * the labels asked of G are drawn like the data's (here uniformly: MNIST's
+#   classes are balanced).
+#
+# The tests in `tests/models/test_cgan.py` check both, by recording what each
+# network receives during a training step.
+#
+# ## The networks
+#
+# The paper's MNIST networks (Sec. 4.1) are MLPs, `arch="mlp"`:
+#
+# * **G**: $z$ (100 numbers, uniform in the unit cube) $\to$ 200 ReLU units;
+#   $y$ (one-hot) $\to$ 1,000 ReLU units; both joined $\to$ 1,200 ReLU units
+#   $\to$ 784 pixels;
+# * **D**: $x \to$ a maxout layer (240 units, 5 pieces), $y \to$ maxout (50
+#   units, 5 pieces), joined $\to$ maxout (240 units, 4 pieces) $\to$ the
+#   probability that the pair is real; dropout 0.5.
+#
+# The book adds a convolutional variant, `arch="conv"`: the DCGAN-style MNIST
+# networks of chapter 5 (two strided convolutions in D, two transposed ones in
+# G, batch norm, Adam at $2 \cdot 10^{-4}$), with the one-hot label appended to
+# $z$ in G, and in D given as 10 constant image channels and again next to the
+# dense layer. Open `gans_edu/models/cgan.py` beside this page; both variants
+# are there, switched by `arch`.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from gans_edu import notebook, viz, widgets
+from gans_edu.data import load_dataset
+from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.models import build_model
+from gans_edu.models.cgan import DEFAULT_ARCH
+from gans_edu.train import fit
+
+nb = notebook.setup("Chapter 4: conditional GAN")
+mnist = load_dataset("mnist")
+
+arch = DEFAULT_ARCH[nb.profile]
+other = "mlp" if arch == "conv" else "conv"
+for a in (arch, other):
+    m = build_model("cgan", mnist, profile=nb.profile, arch=a)
+    print(f"arch={a}: parameters {m.num_parameters()}, optimiser {m.config.optimizer} lr {m.config.lr}")
+
+# %% [markdown]
+# ## Training
+#
+# Which variant does this profile train? On 2 CPU cores the convolutional one
+# is the default: in our measurements (see "What the paper showed and what we
+# see" below) it asks for a digit and gets it within a few minutes, while the
+# paper's MLPs, with the paper's SGD, blew up within a hundred steps here, and
+# with Adam had not learned to respect the label in the same time. The paper's
+# MLP is trained briefly further down for comparison.
+#
+# The snapshots record a fixed grid: row $k$ asks for digit $k$, and each
+# column keeps one noise vector $z$ for every row. A working conditional GAN
+# gives rows of one digit each, and columns that share a *style* (slant,
+# thickness) across digits, because the style is all that is left for $z$ to
+# carry.
+
+# %%
+steps = nb.pick(smoke=20, cpu=2500, gpu=20000)
+notebook.budget(steps, variant=arch)
+
+COLS = 10
+grid_labels = torch.arange(10).repeat_interleave(COLS)  # rows = classes
+
+
+def class_grid(model, seed=0, cols=COLS):
+    """Samples for a (class x noise) grid: row k asks for digit k, column j reuses noise z_j."""
+    z = model.noise(cols, generator=torch.Generator().manual_seed(seed)).repeat(10, 1)  # (10*cols, z_dim)
+    labels = torch.arange(10).repeat_interleave(cols)
+    with model.eval_mode():
+        return model.generate(z.to(model.device), labels.to(model.device)).cpu()
+
+
+model = build_model("cgan", mnist, profile=nb.profile, device=nb.device, arch=arch)
+run = fit(model, mnist, steps=steps, snapshot_every=max(1, steps // 20), snapshot_fn=class_grid, desc=f"cgan-{arch}")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+viz.plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[0])
+viz.plot_losses(run.history, ["d_real", "d_fake"], title="D's average output", ax=axes[1])
+plt.show()
+
+assert run.steps == steps and len(run.snapshots) >= 2
+assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in run.history)
+
+# %% [markdown]
+# ## Rows are classes, columns are noise
+#
+# The grid below is the main picture of this chapter. Read it by rows (is each
+# row one digit?) and by columns (does the same $z$ give the same style?).
+
+# %%
+final = class_grid(model)
+fig = viz.show_images(final, nrow=COLS, title="row k: digit k asked for; column j: one noise vector", size=6)
+plt.show()
+assert final.shape == (10 * COLS, 1, 28, 28)
+
+# %% [markdown]
+# The timelapse plays the same grid through training: first blobs, then
+# blobs that differ *by row* (the label is learned early, because D checks it
+# from the start), then digits.
+
+# %%
+viz.timelapse(run.snapshots, draw=lambda ax, f: ax.imshow(viz.to_grid(f, COLS), cmap="gray", vmin=0, vmax=1))
+
+# %% [markdown]
+# ## Pick the digit, pick the noise
+#
+# With a live kernel, the first slider picks the digit (eight noise vectors
+# each); the second picks a noise vector and shows it under every label, so
+# you can see the style travel across digits. Under each slider, the static
+# figure shows the same thing for the printed book.
+
+# %%
+NOISE = model.noise(64, generator=torch.Generator().manual_seed(7))
+
+
+def digit_view(k):
+    with model.eval_mode():
+        x = model.generate(NOISE[:8].to(model.device), torch.full((8,), k, device=model.device)).cpu()
+    return viz.show_images(x, nrow=8, title=f"digit {k}, noise vectors 0-7", size=5)
+
+
+def noise_view(j):
+    with model.eval_mode():
+        x = model.generate(NOISE[j : j + 1].repeat(10, 1).to(model.device), torch.arange(10, device=model.device))
+    return viz.show_images(x.cpu(), nrow=10, title=f"noise vector {j}, digits 0-9", size=6)
+
+
+display(widgets.slider(list(range(10)), digit_view, description="digit"))
+display(widgets.slider(list(range(len(NOISE))), noise_view, description="noise"))
+fig, axes = plt.subplots(1, 2, figsize=(13, 2.4))
+viz.show_images(class_grid(model, seed=7, cols=8)[7 * 8 : 8 * 8], nrow=8, ax=axes[0], title="static: digit 7")
+viz.show_images(class_grid(model, seed=7, cols=1), nrow=10, ax=axes[1], title="static: noise vector 0, digits 0-9")
+plt.show()
+
+# %% [markdown]
+# ## Measuring control
+#
+# The project's MNIST classifier (trained on real digits, see chapter 0) reads
+# every generated digit; *class accuracy* is the share it reads as the class
+# that was asked for. Real training digits, scored the same way against their
+# true labels, give the baseline. The other metrics are those of every
+# chapter, in the classifier's feature space.
+#
+# The same number comes from the command line, which is how the book's figures
+# are measured:
+#
+# ```bash
+# gans-edu train cgan --out runs/cgan          # the profile's default variant
+# gans-edu sample runs/cgan --n 100 --label 7 --out sevens.npz   # x: 100 sevens, y: 7s
+# gans-edu evaluate runs/cgan                  # asks for every class equally
+# ```
+
+# %%
+n_eval = nb.pick(smoke=500, cpu=2000, gpu=10000)
+labels = torch.arange(n_eval) % 10
+samples = model.sample(n_eval, labels=labels, generator=torch.Generator().manual_seed(1))
+report = evaluate(samples, "mnist", labels=labels)
+metrics_table(report, f"cGAN ({arch})").round(3)
+
+# %%
+acc = report["model"]["class_accuracy"]
+print(f"class accuracy: {acc:.1%} (real digits: {report['real']['class_accuracy']:.1%})")
+sevens = model.sample(50, labels=torch.full((50,), 7), generator=torch.Generator().manual_seed(2))
+assert sevens.shape == (50, 1, 28, 28) and 0 <= acc <= 1
+if nb.quality_checks:
+    assert acc >= 0.95, report["model"]
+    assert report["model"]["classes_present"] == 10
+
+# %% [markdown]
+# Where does the model miss? The confusion matrix (rows: class asked for;
+# columns: class the classifier reads) shows which digits it confuses.
+
+# %%
+from gans_edu.metrics.classifier import classify  # noqa: E402
+
+_, probs = classify(samples)
+confusion = pd.crosstab(pd.Series(labels.numpy(), name="asked"), pd.Series(probs.argmax(1).numpy(), name="read"))
+confusion
+
+# %% [markdown]
+# ## The paper's MLP, briefly
+#
+# For comparison, the other variant with the same data and a short budget.
+
+# %%
+short = nb.pick(smoke=10, cpu=1000, gpu=10000)
+notebook.budget(short, variant=other)
+model_b = build_model("cgan", mnist, profile=nb.profile, device=nb.device, arch=other)
+run_b = fit(model_b, mnist, steps=short, snapshot_fn=None, desc=f"cgan-{other}")
+samples_b = model_b.sample(n_eval, labels=labels, generator=torch.Generator().manual_seed(1))
+report_b = evaluate(samples_b, "mnist", labels=labels)
+fig = viz.show_images(class_grid(model_b), nrow=COLS, title=f"{other}: rows = digits asked for", size=5)
+plt.show()
+pd.DataFrame({
+    f"{arch}, {steps} steps": report["model"], f"{other}, {short} steps": report_b["model"], "real data": report["real"],
+}).loc[["class_accuracy", "frechet_distance", "classifier_score", "precision", "recall"]].round(3)
+
+# %% [markdown]
+# ## What the paper showed and what we see
+#
+# The paper reports a Parzen-window log-likelihood of 132 ± 1.8 on MNIST for
+# its conditional MLPs, below the 225 of the unconditional GAN, and calls the
+# result a proof of concept; its figure shows rows of digits, one class per
+# row. The measurable claim is control, and we measure it directly: the
+# table above gives the share of generated digits that the project's
+# classifier reads as the class asked for, next to what real digits get.
+#
+# What we see on 2 CPU cores: the convolutional variant reaches the target
+# (at least 95% of generated digits read as the requested class) within its
+# few minutes; the paper's MLPs need a careful optimiser (the paper's plain
+# SGD at learning rate 0.1, without the weight-norm limits of its original
+# code base, diverged here within a hundred steps) and far more steps than a
+# laptop chapter grants. We deviate from the paper in three places, all said
+# in `gans_edu/models/cgan.py`: images in $[-1, 1]$ with a tanh output, no
+# learning-rate decay or momentum ramp, and the convolutional variant as the
+# default on CPUs.
+#
+# ## When to use it
+#
+# The survey's advice {cite}`perarnau2017fantastic`: use a conditional GAN
+# when you have labels and want to *control* what is generated, or when the
+# labels can help the generator (a class to aim at makes each sub-problem
+# simpler). The condition does not have to be a class: it can be a
+# sentence (text-to-image GANs such as StackGAN, which the survey discusses),
+# an attribute vector, or a whole image (image-to-image translation, chapter
+# 10's neighbours). If you have no labels but still want control, read the
+# next chapter: InfoGAN finds a class-like code on its own.
+#
+# ## Exercises
+#
+# 1. Pair each fake with a *fresh* random label in D's step (copy
+#    `CGAN.train_step` and change one line). What happens to class accuracy,
+#    and why does the test `test_train_step_pairs_every_image_with_its_label`
+#    fail?
+# 2. Ask the trained model for a digit "between" 3 and 8: feed G the soft label
+#    $0.5 \cdot e_3 + 0.5 \cdot e_8$ (call `model.G.joint` / `model.G.dense`
+#    yourself). What comes out?
+# 3. Train the paper's MLP (`arch="mlp"`) with `g_dropout=0` and with the
+#    paper's SGD (`optimizer="sgd", lr=0.1`). Which setting blows up, and how
+#    many steps does the MLP need to reach 95% class accuracy?
