@@ -36,7 +36,7 @@ MODELS: dict[str, ModelInfo] = {
     for m in [
         ModelInfo("gan", "Goodfellow et al. 2014, Generative Adversarial Nets", "gans_edu.models.gan", "GAN",
                   TOYS + IMAGES, "8gaussians"),
-        ModelInfo("dcgan", "Radford et al. 2015, DCGAN", None, None, IMAGES, "mnist"),
+        ModelInfo("dcgan", "Radford et al. 2015, DCGAN", "gans_edu.models.dcgan", "DCGAN", IMAGES, "mnist"),
         ModelInfo("improved-gan", "Salimans et al. 2016, Improved Techniques for Training GANs", None, None,
                   TOYS + IMAGES, "mnist"),
         ModelInfo("cgan", "Mirza & Osindero 2014, Conditional GAN", "gans_edu.models.cgan", "CGAN", IMAGES, "mnist"),
