@@ -1,0 +1,395 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 7. WGAN-GP: a gradient penalty instead of clipping
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/gans-edu/gans-edu/blob/main/book/07_wgan_gp.ipynb)
+#
+# The previous chapter's WGAN keeps its critic Lipschitz by clipping every
+# weight into $[-c, c]$. The survey names the problem with that: clipping
+# restricts the critic to overly simple functions, so WGAN sometimes produces
+# poor samples or fails to converge, and it can make gradients vanish or
+# explode {cite}`perarnau2017fantastic`. Gulrajani et al. replace the clipping
+# by a soft constraint on what Lipschitz actually means: the critic's gradient
+# should have norm (at most) 1 {cite}`gulrajani2017wgangp`.
+
+# %%
+# Set-up: on Colab, install the book's library (elsewhere it is already installed).
+import sys
+
+if "google.colab" in sys.modules:
+    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu"
+    pass
+
+# %% [markdown]
+# ## The objective
+#
+# A differentiable function is 1-Lipschitz exactly when its gradient has norm
+# at most 1 everywhere. The optimal WGAN critic even has gradient norm exactly
+# 1 on the straight lines between paired real and generated points
+# (Proposition 1 of the paper). So WGAN-GP penalises the critic where its
+# gradient norm strays from 1, at random points on those lines:
+#
+# $$
+# L = \underbrace{\mathbb{E}_{\tilde x \sim P_g}[D(\tilde x)] - \mathbb{E}_{x \sim P_r}[D(x)]}_{\text{WGAN's critic loss}}
+#   + \lambda \, \mathbb{E}_{\hat x}\big[(\|\nabla_{\hat x} D(\hat x)\|_2 - 1)^2\big],
+# \qquad \hat x = \epsilon x + (1 - \epsilon) \tilde x, \;\; \epsilon \sim U[0, 1].
+# $$
+#
+# Three details decide whether an implementation is right, and each is a
+# test in `tests/models/test_wgan_gp.py`:
+#
+# * $\epsilon$ is drawn **once per sample**, so $\hat x$ lies on the segment
+#   between a real and a generated sample (one $\epsilon$ per pixel would not);
+# * the norm is taken over **all** the non-batch dimensions of the gradient
+#   (channels, height and width together), not over one of them;
+# * the penalty is **part of the critic's loss**: it is back-propagated
+#   (which needs `create_graph=True`, a gradient of a gradient), not just
+#   computed and logged.
+#
+# And one architectural rule: **no batch norm in the critic**, since the
+# penalty is defined per sample and batch norm mixes the samples of a batch.
+#
+# The paper's Algorithm 1: $\lambda = 10$, $n_\text{critic} = 5$, Adam with
+# learning rate $10^{-4}$ and $\beta = (0, 0.9)$. The penalty lives in one
+# function, `gans_edu.models.wgan_gp.gradient_penalty` (ProGAN reuses it);
+# `WGANGP.train_step` is Algorithm 1. The networks are WGAN's MLPs: only the
+# constraint changes. For the 2-D toys we use the authors' toy script
+# (`gan_toy.py`): $\lambda = 0.1$, Adam$(10^{-4}, \beta = (0.5, 0.9))$,
+# batch 256, 2-d noise.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from gans_edu import notebook, viz, widgets
+from gans_edu.data import load_dataset
+from gans_edu.metrics import evaluate, frechet_distance, metrics_table
+from gans_edu.metrics.classifier import classify
+from gans_edu.models import build_model
+from gans_edu.models.wgan import clip_weights, critic_loss
+from gans_edu.train import fit
+
+nb = notebook.setup("Chapter 7: WGAN-GP")
+toys = {name: load_dataset(name, verbose=False) for name in ["8gaussians", "25gaussians", "swissroll"]}
+
+# %% [markdown]
+# ## Figure 1 of the paper, small: what each constraint lets the critic learn
+#
+# As in the paper, we hold the "generator" fixed (its samples are the real
+# points plus standard Gaussian noise, `FIXED_GENERATOR` in `gan_toy.py`) and
+# train only the critic, once with weight clipping (WGAN's RMSProp, $c = 0.01$)
+# and once with the gradient penalty. Then we look at the critic's value
+# over the plane. A good critic should be high on the data and fall off
+# towards the noise, following the data's shape.
+
+
+# %%
+def train_critic(method, data, iters, seed=0, **overrides):
+    """Train only the critic of a 'clip' (WGAN) or 'gp' (WGAN-GP) model, against real + N(0, 1) noise."""
+    torch.manual_seed(seed)
+    model = build_model("wgan" if method == "clip" else "wgan-gp", data, profile=nb.profile, device=nb.device,
+                        **overrides)
+    opt = model.optimizers["D"]
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(iters):
+        real = data.x[torch.randint(len(data), (model.config.batch_size,), generator=g)].to(nb.device)
+        fake = real + torch.randn(real.shape, generator=g).to(nb.device)  # the fixed generator
+        if method == "clip":
+            loss = critic_loss(model.D(real), model.D(fake))
+        else:
+            loss, _ = model.critic_loss(real, fake)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if method == "clip":
+            clip_weights(model.D, model.config.clip)
+    return model
+
+
+critic_iters = nb.pick(smoke=5, cpu=1000, gpu=5000)
+notebook.budget(0, critic=f"{critic_iters} critic iterations per panel, 6 panels")
+critics = {(name, m): train_critic(m, data, critic_iters) for name, data in toys.items() for m in ("clip", "gp")}
+
+# %%
+GRID = 80
+fig, axes = plt.subplots(2, 3, figsize=(13, 8.5))
+for col, (name, data) in enumerate(toys.items()):
+    for row, m in enumerate(("clip", "gp")):
+        model = critics[(name, m)]
+        with model.eval_mode():
+            heat = viz.heat_map(model.D, lim=2, n=GRID, device=nb.device)
+        ax = axes[row, col]
+        viz.plot_points(data.x[:500], ax=ax, heat=heat, heat_label="critic value", colorbar=False)
+        ax.contour(*heat, levels=10, colors="white", linewidths=0.5)
+        ax.set_title(f"{name}: {'weight clipping' if m == 'clip' else 'gradient penalty'}")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Top row, weight clipping: the critic's value surface is a smooth, almost
+# linear ramp that ignores most of the data's structure; a critic with all
+# weights at $\pm c$ can only build very simple functions. Bottom row, the
+# gradient penalty: the surface follows the data (peaks on the modes of the
+# mixtures, a ridge along the roll). This is the paper's Figure 1a.
+#
+# ## Gradients through a deep critic (Figure 1b)
+#
+# Now a 12-layer ReLU critic on the Swiss roll. After training it for a while
+# we measure the gradient of the critic's loss with respect to each layer's
+# weights. With clipping the norms shrink (or grow) geometrically with depth
+# depending on $c$: the deep critic's early layers barely learn, or blow up.
+# With the penalty they stay within a narrow band.
+
+
+# %%
+def layer_grad_norms(model, data, method):
+    real = data.x[:256].to(nb.device)
+    fake = real + torch.randn(real.shape, generator=torch.Generator().manual_seed(9)).to(nb.device)
+    loss = critic_loss(model.D(real), model.D(fake)) if method == "clip" else model.critic_loss(real, fake)[0]
+    weights = [mod.weight for mod in model.D.modules() if isinstance(mod, torch.nn.Linear)]
+    return [g.norm().item() for g in torch.autograd.grad(loss, weights)]
+
+
+deep_iters = nb.pick(smoke=3, cpu=300, gpu=2000)
+deep = {}
+for label, method, extra in [("clip c=0.1", "clip", dict(clip=0.1)), ("clip c=0.01", "clip", dict(clip=0.01)),
+                             ("clip c=0.001", "clip", dict(clip=0.001)), ("gradient penalty", "gp", {})]:
+    model = train_critic(method, toys["swissroll"], deep_iters, critic_depth=11, **extra)  # 11 hidden + output = 12
+    deep[label] = (model, layer_grad_norms(model, toys["swissroll"], method))
+
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+for label, (_, norms) in deep.items():
+    ax.semilogy(range(1, len(norms) + 1), norms, "o-", label=label)
+ax.set(xlabel="critic layer (input -> output)", ylabel="gradient norm (log scale)",
+       title="12-layer critic on the Swiss roll")
+ax.legend(frameon=False)
+ax.grid(alpha=0.3)
+plt.show()
+
+# %%
+spread = {k: np.log10(max(v)) - np.log10(min(v)) for k, (_, v) in deep.items()}
+print("orders of magnitude between the largest and smallest layer gradient:",
+      {k: round(s, 1) for k, s in spread.items()})
+assert all(len(v) == 12 and np.isfinite(v).all() for _, v in deep.values())
+if nb.quality_checks:
+    assert spread["gradient penalty"] < min(spread["clip c=0.1"], spread["clip c=0.001"])
+
+# %% [markdown]
+# ## Where the weights go (Figure 1c)
+#
+# The Swiss-roll critics of the first figure: clipping piles the weights up at
+# the walls $\pm c$; the penalty leaves them spread out.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3))
+w_clip = torch.cat([p.detach().flatten().cpu() for p in critics[("swissroll", "clip")].D.parameters()])
+w_gp = torch.cat([p.detach().flatten().cpu() for p in critics[("swissroll", "gp")].D.parameters()])
+axes[0].hist(w_clip.numpy(), bins=80, color="tab:blue")
+axes[0].set_title("weight clipping (c = 0.01)")
+axes[1].hist(w_gp.numpy(), bins=80, color="tab:green")
+axes[1].set_title("gradient penalty")
+for ax in axes:
+    ax.set_xlabel("weight value")
+plt.show()
+at_wall = (w_clip.abs() > 0.99 * 0.01).float().mean().item()
+print(f"clipped critic: {at_wall:.0%} of its parameters within 1% of ±c")
+assert w_clip.abs().max() <= 0.01 + 1e-7
+
+# %% [markdown]
+# ## Training WGAN-GP on the toys
+#
+# Now the whole algorithm, generator included, with the toy script's settings.
+# We count modes as in chapter 0: a sample is high quality within 3 standard
+# deviations of a mode; a mode is covered when it gets at least a tenth of its
+# fair share of high-quality samples.
+
+# %%
+toy_steps = nb.pick(smoke=5, cpu=2500, gpu=20000)
+notebook.budget(toy_steps, toys="8 Gaussians, then 25 Gaussians", critic="5 iterations per G step")
+
+
+def toy_snapshot(model):
+    samples = model.sample(1000, generator=torch.Generator().manual_seed(0))
+    with model.eval_mode():
+        _, _, heat = viz.heat_map(model.D, lim=2, n=60, device=model.device)
+    return {"samples": samples, "heat": torch.from_numpy(heat)}
+
+
+def draw_toy(ax, frame, real):
+    xs, ys = np.meshgrid(np.linspace(-2, 2, 60), np.linspace(-2, 2, 60))
+    viz.plot_points(frame["samples"], real=real, heat=(xs, ys, frame["heat"].numpy()), ax=ax, colorbar=False)
+
+
+toy_runs, toy_reports = {}, {}
+n_eval = nb.pick(smoke=500, cpu=2000, gpu=5000)
+for name in ["8gaussians", "25gaussians"]:
+    torch.manual_seed(nb.seed)
+    model = build_model("wgan-gp", toys[name], profile=nb.profile, device=nb.device)
+    toy_runs[name] = fit(model, toys[name], steps=toy_steps, snapshot_every=max(1, toy_steps // 12),
+                         snapshot_fn=toy_snapshot, desc=name)
+    toy_reports[name] = evaluate(model.sample(n_eval, generator=torch.Generator().manual_seed(1)), name)
+
+rows = {}
+for name, rep in toy_reports.items():
+    for who in ("model", "real"):
+        r = rep[who]
+        rows[(name, "WGAN-GP" if who == "model" else "real data")] = {
+            "modes covered": f"{r['modes_covered']:.0f} / {r['modes_total']:.0f}",
+            "high quality": round(r["high_quality"], 3), "precision": round(r["precision"], 3),
+            "recall": round(r["recall"], 3)}
+pd.DataFrame(rows).T
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+for ax, name in zip(axes, toy_runs):
+    draw_toy(ax, toy_runs[name].snapshots[-1][1], toys[name].x[:500])
+    ax.set_title(f"{name}, step {toy_runs[name].steps}")
+plt.show()
+viz.timelapse(toy_runs["25gaussians"].snapshots, draw=lambda ax, f: draw_toy(ax, f, toys["25gaussians"].x[:500]))
+
+# %%
+r8, r25 = toy_reports["8gaussians"]["model"], toy_reports["25gaussians"]["model"]
+print(f"8 Gaussians: {r8['modes_covered']:.0f}/8 modes, {r8['high_quality']:.0%} high quality; "
+      f"25 Gaussians: {r25['modes_covered']:.0f}/25 modes, {r25['high_quality']:.0%} high quality")
+assert all(r.steps == toy_steps for r in toy_runs.values())
+if nb.quality_checks:
+    assert r8["modes_covered"] == 8 and r8["high_quality"] >= 0.8, r8
+    assert r25["modes_covered"] >= 23, r25
+
+# %% [markdown]
+# ## MNIST: WGAN-GP against WGAN, on the same clock
+#
+# The survey's claim is that the penalty makes WGAN converge faster. One
+# WGAN-GP step costs more than a WGAN step (the penalty needs a second
+# backward pass), so we compare on **wall time**: both models get the same
+# minutes on the same CPU, with the same networks, and we record the Frechet
+# distance of 500 samples at regular intervals (the time spent measuring is
+# not counted). Then: how long did WGAN-GP need to reach the best Frechet
+# distance WGAN reached in its whole budget?
+
+# %%
+mnist = load_dataset("mnist")
+test = load_dataset("mnist", "test", verbose=False)
+ref_feats, _ = classify(test.x)
+minutes = nb.pick(smoke=0.1, cpu=1.5, gpu=5)
+notebook.budget(0, minutes=minutes, each="WGAN and WGAN-GP, same networks, 500-sample Frechet distance every ~5 s")
+
+
+class Clock:
+    """A snapshot function that records (training seconds, Frechet distance), not counting its own time."""
+
+    def __init__(self):
+        self.start, self.spent, self.points = time.perf_counter(), 0.0, []
+
+    def __call__(self, model):
+        t = time.perf_counter()
+        feats, _ = classify(model.sample(500, generator=torch.Generator().manual_seed(1)))
+        self.points.append((t - self.start - self.spent, frechet_distance(feats, ref_feats)))
+        grid = model.sample(64, generator=torch.Generator().manual_seed(0))
+        self.spent += time.perf_counter() - t
+        return grid
+
+
+mnist_models, clocks, mnist_runs = {}, {}, {}
+for name in ["wgan", "wgan-gp"]:
+    torch.manual_seed(nb.seed)
+    mnist_models[name] = build_model(name, mnist, profile=nb.profile, device=nb.device)
+    clocks[name] = Clock()
+    every = nb.pick(smoke=2, cpu=50, gpu=200) // (1 if name == "wgan-gp" else 1)
+    mnist_runs[name] = fit(mnist_models[name], mnist, steps=None, minutes=minutes, snapshot_every=every,
+                           snapshot_fn=clocks[name], desc=name)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 4), gridspec_kw={"width_ratios": [1.3, 1, 1]})
+for name, clock in clocks.items():
+    t, f = zip(*clock.points)
+    axes[0].plot(t, f, "o-", ms=3, label=name.upper())
+axes[0].set(xlabel="training seconds", ylabel="Frechet distance", title="same clock, same networks")
+axes[0].legend(frameon=False)
+axes[0].grid(alpha=0.3)
+for ax, name in zip(axes[1:], clocks):
+    ax.imshow(viz.to_grid(mnist_runs[name].snapshots[-1][1], nrow=8), cmap="gray")
+    ax.set_title(f"{name.upper()} after {mnist_runs[name].seconds:.0f} s ({mnist_runs[name].steps} steps)")
+    ax.set_axis_off()
+plt.show()
+
+target = min(f for _, f in clocks["wgan"].points)
+t_wgan = next(t for t, f in clocks["wgan"].points if f <= target)
+t_gp = next((t for t, f in clocks["wgan-gp"].points if f <= target), float("nan"))
+ratio = t_gp / t_wgan
+print(f"WGAN's best Frechet distance: {target:.1f}, reached after {t_wgan:.0f} s; "
+      f"WGAN-GP reached it after {t_gp:.0f} s: time ratio WGAN-GP / WGAN = {ratio:.2f}")
+
+# %% [markdown]
+# The explorer steps through WGAN-GP's snapshots on MNIST (the strip is the
+# static view).
+
+# %%
+explorer = widgets.snapshot_explorer(mnist_runs["wgan-gp"].snapshots)
+
+# %% [markdown]
+# And the full table for both, 2,000 samples each, beside the real-data
+# baseline.
+
+# %%
+n_eval = nb.pick(smoke=500, cpu=2000, gpu=10000)
+reports = {name: evaluate(m.sample(n_eval, generator=torch.Generator().manual_seed(2)), "mnist")
+           for name, m in mnist_models.items()}
+table = metrics_table(reports["wgan-gp"], "WGAN-GP")
+table.insert(0, "WGAN", metrics_table(reports["wgan"], "WGAN")["WGAN"])
+table.round(3)
+
+# %%
+fd = {name: rep["model"]["frechet_distance"] for name, rep in reports.items()}
+assert all(np.isfinite(list(fd.values()))) and len(clocks["wgan-gp"].points) >= 2
+if nb.quality_checks:
+    assert fd["wgan-gp"] < fd["wgan"], fd
+    assert ratio < 1, ratio
+
+# %% [markdown]
+# ## What the paper showed and what we see
+#
+# * **Paper:** clipped critics model simple functions and their gradients
+#   vanish or explode with depth, the penalised ones do neither (Figure 1);
+#   WGAN-GP converges faster than clipped WGAN on CIFAR-10 in wall time
+#   (Figure 3) and trains 200 random architectures and a 101-layer ResNet
+#   where other GANs fail; Inception score 7.86 unsupervised on CIFAR-10.
+# * **Here:** the same three pictures at toy scale (value surfaces, gradient
+#   norms per layer, weight histograms), the toy mixtures learnt with the toy
+#   script's settings, and, on MNIST with identical networks and the same
+#   minutes, WGAN-GP ahead of WGAN: the ratio printed above is the share of
+#   WGAN's time WGAN-GP needed to match WGAN's best Frechet distance.
+# * **Deviations:** widths (256 units in the cpu profile instead of 512), the
+#   budgets (a thousand critic iterations per Figure-1 panel, a few thousand
+#   steps per toy, 90 seconds per MNIST model), and the MLPs on MNIST instead
+#   of `gan_mnist.py`'s convolutions, so that the comparison with the
+#   previous chapter's WGAN changes one thing only.
+#
+# ## When to use it
+#
+# The survey's advice: use WGAN-GP when you want WGAN's meaningful loss with
+# faster convergence, across more architectures and datasets, without
+# hyperparameter tuning. It became the default loss of later work (ProGAN,
+# chapter 9, trains with it). Its cost is the second backward pass of the
+# penalty, and its rule that the critic has no batch norm.
+#
+# ## Exercises
+#
+# 1. Break the penalty on purpose: in a copy of `gradient_penalty`, draw `eps` per pixel
+#    (`torch.rand_like(real)`) and train on MNIST for a minute. What changes in the `grad_norm` column?
+# 2. Set `gp_lambda=0` and retrain on 8 Gaussians: without any constraint, what does the critic's value do?
+# 3. Try the one-sided penalty, `relu(norm - 1) ** 2`, which the paper mentions as an alternative.
+#    Does the toy picture change?
