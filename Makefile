@@ -44,7 +44,7 @@ sync-notebooks: install
 	$(VENV)/bin/jupytext --sync book/*.ipynb
 
 classifier: install
-	$(PY) -m gans_edu.metrics.train_classifier
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m gans_edu.metrics.train_classifier
 
 bench: install
 	$(PY) tools/bench.py

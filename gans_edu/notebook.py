@@ -37,7 +37,7 @@ def setup(chapter: str, seed: int = 0, device: str | None = None) -> Setup:
     s = Setup(active_profile(), pick_device(device), seed)
     plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False})
     print(
-        f"{chapter} | gans-edu {__version__} | profile: {s.profile} | device: {s.device} | "
+        f"{chapter}\nprofile: {s.profile} | device: {s.device} | gans-edu {__version__} | "
         f"torch {torch.__version__} | {torch.get_num_threads()} CPU threads | Python {platform.python_version()}"
     )
     if s.profile == "smoke":
