@@ -80,10 +80,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import display
 
 from gans_edu import notebook, viz, widgets
 from gans_edu.data import load_dataset
 from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model
 from gans_edu.models.cgan import DEFAULT_ARCH
 from gans_edu.train import fit
@@ -231,8 +233,6 @@ if nb.quality_checks:
 # columns: class the classifier reads) shows which digits it confuses.
 
 # %%
-from gans_edu.metrics.classifier import classify  # noqa: E402
-
 _, probs = classify(samples)
 confusion = pd.crosstab(pd.Series(labels.numpy(), name="asked"), pd.Series(probs.argmax(1).numpy(), name="read"))
 confusion
@@ -292,9 +292,10 @@ pd.DataFrame({
 #    `CGAN.train_step` and change one line). What happens to class accuracy,
 #    and why does the test `test_train_step_pairs_every_image_with_its_label`
 #    fail?
-# 2. Ask the trained model for a digit "between" 3 and 8: feed G the soft label
-#    $0.5 \cdot e_3 + 0.5 \cdot e_8$ (call `model.G.joint` / `model.G.dense`
-#    yourself). What comes out?
+# 2. Ask the trained model for a digit "between" 3 and 8: copy
+#    `ConvGenerator.forward` so that it takes a soft label
+#    $0.5 \cdot e_3 + 0.5 \cdot e_8$ in place of the one-hot vector. What comes
+#    out, and does the project's classifier hesitate between the two classes?
 # 3. Train the paper's MLP (`arch="mlp"`) with `g_dropout=0` and with the
 #    paper's SGD (`optimizer="sgd", lr=0.1`). Which setting blows up, and how
 #    many steps does the MLP need to reach 95% class accuracy?

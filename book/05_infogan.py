@@ -85,6 +85,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import display
 
 from gans_edu import notebook, viz, widgets
 from gans_edu.data import load_dataset

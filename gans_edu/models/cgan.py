@@ -57,7 +57,8 @@ class CGANConfig:
     d_y_pieces: int = 5
     d_joint_units: int = 240
     d_joint_pieces: int = 4
-    d_dropout: float = 0.5  # Sec. 4.1
+    d_dropout: float = 0.5  # Sec. 4.1, on D's hidden layers
+    d_input_dropout: float = 0.2  # the paper gives no input rate; 0.2 as the 2014 GAN's mnist.yaml
     # Conv variant (book's): channel widths and dense width, as InfoGAN's MNIST nets (Appendix C).
     conv_channels: int = 64  # first conv layer of D / last deconv of G; doubled in the other
     conv_dense: int = 1024
@@ -143,7 +144,7 @@ class MLPDiscriminator(nn.Module):
         super().__init__()
         self.num_classes = cfg.num_classes
         p = cfg.d_dropout
-        self.x_path = nn.Sequential(nn.Flatten(), nn.Dropout(p),
+        self.x_path = nn.Sequential(nn.Flatten(), nn.Dropout(cfg.d_input_dropout),
                                     Maxout(math.prod(sample_shape), cfg.d_x_units, cfg.d_x_pieces))
         self.y_path = Maxout(cfg.num_classes, cfg.d_y_units, cfg.d_y_pieces)
         self.joint = nn.Sequential(
