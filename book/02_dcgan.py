@@ -116,7 +116,7 @@ assert abs(float(model.G.net[0].weight.std()) - 0.02) < 0.002
 # ## Training
 
 # %%
-steps = nb.pick(smoke=10, cpu=1200, gpu=10000)
+steps = nb.pick(smoke=10, cpu=3000, gpu=10000)
 notebook.budget(steps, data=f"{len(mnist)} digits", batch=model.config.batch_size)
 run = fit(model, mnist, steps=steps, desc="DCGAN on MNIST")
 
