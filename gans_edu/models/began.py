@@ -64,7 +64,7 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> BEGAN
 
 
 def default_steps(data: Dataset, profile: str | None = None) -> int:
-    return pick(smoke=10, cpu=6000, gpu=50000, profile=profile)
+    return pick(smoke=10, cpu=8000, gpu=100000, profile=profile)
 
 
 def decoder(h: int, width: int, d_out: int) -> nn.Sequential:
