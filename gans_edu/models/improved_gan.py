@@ -1,0 +1,499 @@
+"""Improved Techniques for Training GANs (Salimans et al. 2016, arXiv 1606.03498).
+
+The seed survey's "Improved DCGANs": the DCGAN architecture (:mod:`gans_edu.models.dcgan`)
+plus a handful of tricks, each a small piece that other models can reuse.
+
+Map from the paper to the code:
+
+* Sec. 3.1, feature matching: G minimises ``|| E f(x) - E f(G(z)) ||_2^2`` with
+  ``f`` an intermediate layer of D (the official MNIST code matches D's last
+  hidden layer) -> :func:`feature_matching_loss`, ``Discriminator(..., features=True)``.
+* Sec. 3.2, minibatch discrimination: ``M = f(x) T`` in ``R^{B x C}``,
+  ``c_b(x_i, x_j) = exp(-||M_{i,b} - M_{j,b}||_L1)``, ``o_b(x_i) = sum_j c_b(x_i, x_j)``,
+  appended to D's features -> :class:`MinibatchDiscrimination` (B = 100, C = 5 as in
+  the official code openai/improved-gan; the paper gives no values).
+* Sec. 3.3, historical averaging: add ``|| theta - (1/t) sum_i theta[i] ||^2`` to
+  each player's cost -> :class:`HistoricalAverage`.
+* Sec. 3.4, one-sided label smoothing: real targets ``alpha`` (paper: "like .9";
+  the released ImageNet code uses 0.75), fake targets stay 0 ->
+  :func:`discriminator_loss`.
+* Sec. 3.5, virtual batch normalisation: each example is normalised with the
+  statistics of a reference batch fixed at the start of training, plus the example
+  itself; used in G -> :class:`VirtualBatchNorm2d`, :class:`VBNGenerator`.
+* Sec. 4, the Inception score ``exp(E_x KL(p(y|x) || p(y)))`` with 10 splits ->
+  :func:`gans_edu.metrics.image.classifier_score` (the book's MNIST classifier stands in
+  for the Inception network: the numbers are not comparable with Inception scores).
+* Sec. 5, semi-supervised learning: D becomes a (K+1)-class classifier whose
+  "fake" logit is fixed at 0, so ``D(x) = Z(x) / (Z(x) + 1)`` with
+  ``Z(x) = sum_k exp(l_k(x))``; D's loss is the supervised cross-entropy on the
+  labelled examples plus the unsupervised GAN loss; G uses feature matching ->
+  :func:`semi_supervised_d_loss`, :meth:`ImprovedGAN.train_step`. The official MNIST
+  code's D has Gaussian noise layers (std 0.3 on the input, 0.5 on hidden layers)
+  and weight normalisation instead of batch norm; we follow it in this mode.
+
+Deviations: the networks are DCGAN's convolutional ones (the paper's MNIST
+networks are MLPs); the cpu profile halves their width; the semi-supervised
+model is evaluated with D's current weights, not the official code's running
+average of them. Historical averaging's weight is not given in the paper; we use 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
+
+from gans_edu.data import Dataset
+from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.dcgan import Generator as DCGANGenerator
+from gans_edu.models.dcgan import _d_block, init_weights, layout
+from gans_edu.models.gan import generator_loss
+from gans_edu.profiles import pick
+
+# --------------------------------------------------------------------------- the techniques, one piece each
+
+
+def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """Sec. 3.1: squared distance between the mean features of a real and a fake batch.
+
+    ``real_features`` is detached: G moves its statistics towards the data's, never the reverse.
+    (The paper writes the squared L2 norm; we average over feature dimensions, which only rescales it.)
+    """
+    return (real_features.detach().mean(0) - fake_features.mean(0)).pow(2).mean()
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Sec. 3.2: lets D look at a whole minibatch, so a collapsed G (many near-identical samples) is easy to spot.
+
+    ``forward(f)`` returns ``[f, o(f)]``: the input features with ``num_kernels`` closeness
+    statistics appended, one per kernel b: ``o_b(x_i) = sum_{j != i} exp(-||M_{i,b} - M_{j,b}||_1)``.
+    The sum leaves out ``j = i`` (always ``exp(0) = 1``), as the official code does.
+    """
+
+    def __init__(self, in_features: int, num_kernels: int = 100, kernel_dim: int = 5, init_std: float = 0.05) -> None:
+        super().__init__()
+        self.num_kernels, self.kernel_dim = num_kernels, kernel_dim
+        self.T = nn.Parameter(torch.randn(in_features, num_kernels * kernel_dim) * init_std)  # official: N(0, 0.05)
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        m = (f @ self.T).view(-1, self.num_kernels, self.kernel_dim).transpose(0, 1)  # (N, A) -> (B, N, C)
+        l1 = torch.cdist(m, m, p=1)  # (B, N, N): ||M_i,b - M_j,b||_1 for every pair
+        c = torch.exp(-l1) * (1 - torch.eye(len(f), device=f.device, dtype=f.dtype))  # drop j = i
+        o = c.sum(2).t()  # (B, N) -> (N, B)
+        return torch.cat([f, o], 1)  # (N, A) -> (N, A + B)
+
+
+class HistoricalAverage:
+    """Sec. 3.3: the running mean of every past value of some parameters, and the penalty towards it.
+
+    ``update()`` after each optimiser step adds the current values to the mean
+    (the mean starts at the initial values); ``penalty()`` is ``sum ||theta - mean||^2``.
+    """
+
+    def __init__(self, params: list[nn.Parameter]) -> None:
+        self.params = list(params)
+        self.mean = [p.detach().clone() for p in self.params]
+        self.count = 1
+
+    def penalty(self) -> torch.Tensor:
+        return sum(((p - m) ** 2).sum() for p, m in zip(self.params, self.mean))
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.count += 1
+        for p, m in zip(self.params, self.mean):
+            m.add_((p - m) / self.count)  # incremental mean: m_t = m_{t-1} + (theta_t - m_{t-1}) / t
+
+    def state_dict(self) -> dict:
+        return {"mean": [m.clone() for m in self.mean], "count": self.count}
+
+    def load_state_dict(self, state: dict) -> None:
+        for m, s in zip(self.mean, state["mean"]):
+            m.copy_(s)
+        self.count = int(state["count"])
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
+    """D's cross-entropy with one-sided label smoothing (Sec. 3.4): real targets ``real_target``, fake targets 0.
+
+    Smoothing the fake targets too (to some beta > 0) would reward G's samples where the
+    data has no mass: D's optimum becomes ``(alpha p_data + beta p_model) / (p_data + p_model)``.
+    """
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_target))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))  # never smoothed
+    return real + fake
+
+
+class VirtualBatchNorm2d(nn.Module):
+    """Sec. 3.5: normalise each example with the statistics of a fixed reference batch plus itself.
+
+    Two calls per forward pass of the network: first the reference batch with
+    ``reference=True`` (normalised with its own statistics, which are kept),
+    then the real input, each example with ``(1/(N+1)) its own + (N/(N+1)) the
+    reference's`` mean and mean square (as in the official ImageNet code). An
+    example's output therefore never depends on the other examples of its batch.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(num_features))
+        self.bias = nn.Parameter(torch.zeros(num_features))
+        self.ref: tuple[torch.Tensor, torch.Tensor, int] | None = None
+        self.reference = False  # set by VBNGenerator around the reference pass
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.reference:
+            mean, sq = x.mean((0, 2, 3)), x.pow(2).mean((0, 2, 3))  # (C,)
+            self.ref = (mean, sq, len(x))
+            mean, sq = mean.view(1, -1, 1, 1), sq.view(1, -1, 1, 1)
+        else:
+            if self.ref is None:
+                raise RuntimeError("virtual batch norm needs the reference batch first (see VBNGenerator)")
+            ref_mean, ref_sq, n = self.ref
+            a = 1.0 / (n + 1)
+            mean = a * x.mean((2, 3), keepdim=True) + (1 - a) * ref_mean.view(1, -1, 1, 1)  # (B, C, 1, 1)
+            sq = a * x.pow(2).mean((2, 3), keepdim=True) + (1 - a) * ref_sq.view(1, -1, 1, 1)
+        var = (sq - mean.pow(2)).clamp_min(0)
+        y = (x - mean) / torch.sqrt(var + self.eps)
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+class VBNGenerator(nn.Module):
+    """DCGAN's generator with every batch norm replaced by virtual batch norm; the reference noise is a buffer.
+
+    ``forward(z)`` first runs the reference batch (fixed at construction, so
+    saved with the weights) to set each layer's statistics under the *current*
+    weights, then runs ``z``.
+    """
+
+    def __init__(self, base: DCGANGenerator, ref_z: torch.Tensor, bn_gain_std: float = 0.02) -> None:
+        super().__init__()
+        layers = []
+        for m in base.net:
+            if isinstance(m, nn.BatchNorm2d):
+                v = VirtualBatchNorm2d(m.num_features)
+                nn.init.normal_(v.weight, 1.0, bn_gain_std)  # as DCGAN's BN gains
+                m = v
+            layers.append(m)
+        self.net = nn.Sequential(*layers)
+        self.z_dim = base.z_dim
+        self.register_buffer("ref_z", ref_z.clone())
+        self.vbn = [m for m in self.net if isinstance(m, VirtualBatchNorm2d)]
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        for m in self.vbn:
+            m.reference = True
+        self.net(self.ref_z.view(-1, self.z_dim, 1, 1))  # sets the reference statistics
+        for m in self.vbn:
+            m.reference = False
+        return self.net(z.view(-1, self.z_dim, 1, 1))  # (B, z) -> (B, C, H, W)
+
+
+class GaussianNoise(nn.Module):
+    """Additive N(0, std^2) noise while training (the official semi-supervised MNIST D); identity in eval mode."""
+
+    def __init__(self, std: float) -> None:
+        super().__init__()
+        self.std = std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.std * torch.randn_like(x) if self.training and self.std > 0 else x
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass
+class ImprovedGANConfig:
+    """DCGAN's settings plus one switch per technique. Defaults: the paper, or openai/improved-gan where said."""
+
+    # The techniques. Default: the combination behind the paper's best samples (Sec. 5.2-5.3: minibatch
+    # discrimination, virtual batch norm in G, one-sided smoothing); feature matching is for semi-supervised use.
+    feature_matching: bool = False  # Sec. 3.1
+    minibatch_discrimination: bool = True  # Sec. 3.2
+    mbd_kernels: int = 100  # B, official code (the paper gives none)
+    mbd_kernel_dim: int = 5  # C, official code
+    historical_averaging: bool = False  # Sec. 3.3 (used for low-dimensional games in the paper)
+    ha_weight: float = 1.0  # the paper's cost has no coefficient
+    label_smoothing: bool = True  # Sec. 3.4
+    real_target: float = 0.9  # Sec. 3.4 "like .9"; the released ImageNet code uses 0.75
+    virtual_batchnorm: bool = True  # Sec. 3.5, in G
+    vbn_ref_size: int = 64  # size of the reference batch (the paper fixes "a reference batch"; our choice)
+    # Semi-supervised learning (Sec. 5).
+    semi_supervised: bool = False
+    num_classes: int = 10  # K
+    labels_per_class: int = 10  # 100 labels on MNIST, the paper's headline setting
+    unsupervised_weight: float = 1.0  # official code: loss_lab + loss_unl; 0 trains the classifier on the labels alone
+    d_input_noise: float = 0.3  # official semi-supervised MNIST D: GaussianNoiseLayer(sigma=0.3) on the input
+    d_hidden_noise: float = 0.5  # ... and sigma=0.5 after each hidden layer
+    # DCGAN's architecture and optimiser (Radford et al. Sec. 3-4).
+    z_dim: int = 100
+    ngf: int = 64
+    ndf: int = 64
+    lr: float = 2e-4  # DCGAN; semi-supervised mode: 3e-3 (official MNIST code), set by make_config
+    beta1: float = 0.5  # DCGAN and the official code
+    beta2: float = 0.999
+    batch_size: int = 128  # DCGAN; semi-supervised mode: 100 (official MNIST code), set by make_config
+    init_std: float = 0.02
+    bn_gain_std: float = 0.02
+    leak: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("mbd_kernels", "mbd_kernel_dim", "vbn_ref_size", "num_classes", "labels_per_class", "z_dim",
+                     "ngf", "ndf", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0.5 < self.real_target <= 1.0:
+            raise ValueError(f"real_target must be in (0.5, 1], got {self.real_target} (the paper: 0.9; official: 0.75)")
+        if self.ha_weight < 0 or self.unsupervised_weight < 0:
+            raise ValueError("ha_weight and unsupervised_weight must be >= 0")
+
+
+# Official MNIST code: Adam lr 0.003, beta1 0.5, batch 100; G with batch norm, D without minibatch features.
+SEMI_SUPERVISED = dict(lr=3e-3, batch_size=100, minibatch_discrimination=False, virtual_batchnorm=False,
+                       label_smoothing=False)
+
+
+def make_config(data: Dataset, profile: str | None = None, **overrides) -> ImprovedGANConfig:
+    """The paper's settings on DCGAN's networks; the smoke and cpu profiles narrow them (never the algorithm)."""
+    if data.kind != "image":
+        raise ValueError(f"improved-gan uses DCGAN's convolutional networks and needs images, not {data.name!r}")
+    width = pick(smoke=dict(ngf=8, ndf=8), cpu=dict(ngf=32, ndf=32), gpu=dict(), profile=profile)
+    ssl = SEMI_SUPERVISED if overrides.get("semi_supervised") else {}
+    return replace(ImprovedGANConfig(), **{**width, **ssl, **overrides})
+
+
+def default_steps(data: Dataset, profile: str | None = None) -> int:
+    """Generator steps per profile (cpu: a few minutes on one thread)."""
+    return pick(smoke=10, cpu=2000, gpu=10000, profile=profile)
+
+
+# --------------------------------------------------------------------------- networks
+
+
+class Discriminator(nn.Module):
+    """DCGAN's D, with its last layer split: conv blocks -> features f -> [minibatch discrimination] -> linear.
+
+    The linear layer over the flattened last map is DCGAN's final convolution
+    written as a matrix; it gives 1 logit, or K class logits in semi-supervised mode.
+    """
+
+    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        channels, size = sample_shape[0], sample_shape[-1]
+        start, n = layout(size)
+        widths = [cfg.ndf * 2**i for i in range(n)]
+        ssl = cfg.semi_supervised
+        blocks = [nn.Sequential(*_d_block(channels, widths[0], cfg.leak, bn=False))]
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            # Semi-supervised: no batch norm (its statistics would differ between real, fake and test batches).
+            blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak, bn=not ssl)))
+        self.blocks = nn.ModuleList(blocks)
+        self.input_noise = GaussianNoise(cfg.d_input_noise if ssl else 0.0)
+        self.hidden_noise = GaussianNoise(cfg.d_hidden_noise if ssl else 0.0)
+        self.feature_dim = widths[-1] * start * start
+        self.mbd = (MinibatchDiscrimination(self.feature_dim, cfg.mbd_kernels, cfg.mbd_kernel_dim)
+                    if cfg.minibatch_discrimination else None)
+        extra = cfg.mbd_kernels if self.mbd is not None else 0
+        self.out = nn.Linear(self.feature_dim + extra, cfg.num_classes if ssl else 1)
+
+    def forward(self, x: torch.Tensor, features: bool = False):
+        """Logits ``(B,)`` (or ``(B, K)``); with ``features=True`` also D's last hidden layer ``(B, F)``."""
+        x = self.input_noise(x)
+        for block in self.blocks:
+            x = self.hidden_noise(block(x))  # (B, c, s, s) -> (B, c', s/2, s/2)
+        f = x.flatten(1)  # (B, w, s0, s0) -> (B, F)
+        h = self.mbd(f) if self.mbd is not None else f  # (B, F) -> (B, F + mbd_kernels)
+        logits = self.out(h)
+        logits = logits.squeeze(1) if logits.shape[1] == 1 else logits
+        return (logits, f) if features else logits
+
+
+def semi_supervised_d_loss(
+    logits_lab: torch.Tensor, labels: torch.Tensor, logits_unl: torch.Tensor, logits_fake: torch.Tensor,
+    unsupervised_weight: float = 1.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sec. 5: ``(supervised, unsupervised)`` losses of the (K+1)-class D whose fake logit is fixed at 0.
+
+    With ``Z = sum_k exp(l_k)``, ``D(x) = Z / (Z + 1)``, so ``log D(x) = lse(l) - softplus(lse(l))`` and
+    ``log(1 - D(x)) = -softplus(lse(l))`` (the official code's ``loss_unl``, halved as there).
+    """
+    supervised = F.cross_entropy(logits_lab, labels)
+    lse_unl, lse_fake = torch.logsumexp(logits_unl, 1), torch.logsumexp(logits_fake, 1)
+    unsupervised = 0.5 * (-lse_unl + F.softplus(lse_unl)).mean() + 0.5 * F.softplus(lse_fake).mean()
+    return supervised, unsupervised_weight * unsupervised
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class ImprovedGAN(GANModel):
+    """DCGAN plus the Sec. 3 techniques, and the Sec. 5 semi-supervised mode."""
+
+    name = "improved-gan"
+
+    def __init__(self, config: ImprovedGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
+        super().__init__(config, sample_shape, device)
+        if len(self.sample_shape) != 3:
+            raise ValueError(f"improved-gan needs images of shape (C, H, W), got sample shape {self.sample_shape}")
+        base = DCGANGenerator(config, self.sample_shape)  # reads z_dim and ngf from our config
+        init_weights(base, config.init_std, config.bn_gain_std)
+        if config.virtual_batchnorm:
+            # The reference batch is fixed once, here, and never redrawn (Sec. 3.5).
+            ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
+            self.G: nn.Module = VBNGenerator(base, ref_z, config.bn_gain_std)
+        else:
+            self.G = base
+        self.D = Discriminator(config, self.sample_shape)
+        init_weights(self.D, config.init_std, config.bn_gain_std)
+        nn.init.normal_(self.D.out.weight, 0.0, config.init_std)
+        nn.init.zeros_(self.D.out.bias)
+        if config.semi_supervised:
+            # Weight normalisation as in the official D, with unit gains: each unit's output then has about the
+            # scale of its input (the official code's data-dependent init does the same), so the noise layers
+            # (std 0.3, 0.5) perturb the signal instead of drowning it (N(0, 0.02) weights would give ~0.1).
+            for layer in [b[0] for b in self.D.blocks] + [self.D.out]:
+                weight_norm(layer)
+                nn.init.ones_(layer.parametrizations.weight.original0)
+        for net in (self.G, self.D):
+            net.to(self.device)
+        self.nets = {"G": self.G, "D": self.D}
+        self.optimizers = {
+            k: torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+            for k, net in self.nets.items()
+        }
+        self.history = ({k: HistoricalAverage(list(net.parameters())) for k, net in self.nets.items()}
+                        if config.historical_averaging else {})
+        self.labelled: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1  # U(-1, 1), as DCGAN
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.G(z)
+
+    # ------------------------------------------------------------------ semi-supervised helpers
+    def set_labelled(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """The labelled examples of semi-supervised training (the only labels D ever sees)."""
+        self.labelled = (x.to(self.device), y.to(self.device))
+
+    def _collect_labelled(self, draw: Draw) -> None:
+        """Take the first ``labels_per_class`` examples of each class that the (shuffled) batches bring."""
+        k, per = self.config.num_classes, self.config.labels_per_class
+        xs: list[list[torch.Tensor]] = [[] for _ in range(k)]
+        for _ in range(10_000):
+            x, y = draw()
+            if y is None:
+                raise ValueError("semi-supervised training needs a labelled dataset")
+            for xi, yi in zip(x, y.tolist()):
+                if len(xs[yi]) < per:
+                    xs[yi].append(xi)
+            if all(len(c) == per for c in xs):
+                break
+        else:
+            raise ValueError(f"could not find {per} examples of each of {k} classes")
+        self.set_labelled(torch.stack([xi for c in xs for xi in c]), torch.arange(k).repeat_interleave(per))
+
+    @torch.no_grad()
+    def classify(self, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """Class predictions of the semi-supervised D (eval mode: no noise layers)."""
+        if not self.config.semi_supervised:
+            raise ValueError("classify needs semi_supervised=True")
+        with self.eval_mode():
+            return torch.cat([self.D(c.to(self.device)).argmax(1).cpu() for c in x.split(batch_size)])
+
+    def test_error(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        """Share of ``x`` that D classifies wrongly."""
+        return float((self.classify(x) != y.cpu()).float().mean())
+
+    # ------------------------------------------------------------------ training
+    def _ha(self, name: str) -> torch.Tensor | float:
+        return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
+
+    def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        if self.config.semi_supervised:
+            return self._semi_supervised_step(draw)
+        cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
+        # D step: the GAN loss, real targets smoothed to real_target if label_smoothing (fake targets: 0).
+        real, _ = draw()
+        fake = self.G(self.noise(len(real)).to(self.device)).detach()
+        real_logits, fake_logits = self.D(real), self.D(fake)
+        d_gan = discriminator_loss(real_logits, fake_logits, cfg.real_target if cfg.label_smoothing else 1.0)
+        d_loss = d_gan + self._ha("D")
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        if "D" in self.history:
+            self.history["D"].update()
+        # G step: feature matching on D's last hidden layer (fresh real batch), or the non-saturating loss.
+        fake_logits_g, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
+        if cfg.feature_matching:
+            real2, _ = draw()
+            with torch.no_grad():
+                _, real_f = self.D(real2, features=True)
+            g_gan = feature_matching_loss(real_f, fake_f)
+        else:
+            g_gan = generator_loss(fake_logits_g, "non-saturating")
+        g_loss = g_gan + self._ha("G")
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        if "G" in self.history:
+            self.history["G"].update()
+        return {
+            "d_loss": d_gan.detach(),
+            "g_loss": g_gan.detach(),
+            "d_real": torch.sigmoid(real_logits).mean().detach(),
+            "d_fake": torch.sigmoid(fake_logits).mean().detach(),
+        }
+
+    def _semi_supervised_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        """Sec. 5: D = (K+1)-class classifier (labelled cross-entropy + GAN loss), G = feature matching."""
+        cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
+        if self.labelled is None:
+            self._collect_labelled(draw)
+        x_lab, y_lab = self.labelled
+        x_unl, _ = draw()  # the labels of unlabelled batches are never used
+        fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
+        logits_lab = self.D(x_lab)
+        sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, self.D(x_unl), self.D(fake), cfg.unsupervised_weight)
+        d_loss = sup + unsup + self._ha("D")
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        if "D" in self.history:
+            self.history["D"].update()
+        out = {"d_sup": sup.detach(), "d_unsup": unsup.detach(),
+               "train_acc": (logits_lab.argmax(1) == y_lab).float().mean().detach()}
+        if cfg.unsupervised_weight == 0:  # the labels-only baseline: G plays no part
+            return out
+        x2, _ = draw()
+        with torch.no_grad():
+            _, real_f = self.D(x2, features=True)
+        _, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
+        g_loss = feature_matching_loss(real_f, fake_f) + self._ha("G")
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        if "G" in self.history:
+            self.history["G"].update()
+        out["g_loss"] = g_loss.detach()
+        return out
+
+    # ------------------------------------------------------------------ state
+    def extra_state(self) -> dict:
+        state: dict = {k: h.state_dict() for k, h in self.history.items()}
+        if self.labelled is not None:
+            state["labelled"] = [t.cpu() for t in self.labelled]
+        return state
+
+    def load_extra_state(self, state: dict) -> None:
+        for k, h in self.history.items():
+            if k in state:
+                h.load_state_dict(state[k])
+        if "labelled" in state:
+            self.set_labelled(*state["labelled"])

@@ -1,0 +1,280 @@
+"""Improved GAN: shapes, each technique's pitfall (a test that fails on the buggy variant), semi-supervised mode, CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gans_edu.data import load_dataset
+from gans_edu.metrics.image import classifier_score
+from gans_edu.models import build_model
+from gans_edu.models.improved_gan import (
+    HistoricalAverage,
+    ImprovedGAN,
+    ImprovedGANConfig,
+    MinibatchDiscrimination,
+    VirtualBatchNorm2d,
+    discriminator_loss,
+    feature_matching_loss,
+    make_config,
+    semi_supervised_d_loss,
+)
+
+SMALL = dict(ngf=8, ndf=8, vbn_ref_size=16, mbd_kernels=10)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_dataset("mnist", n=300, verbose=False)
+
+
+@pytest.mark.parametrize("tricks", [{}, dict(feature_matching=True, historical_averaging=True), dict(semi_supervised=True)])
+def test_shapes_and_step(mnist, tricks):
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **tricks), (1, 28, 28))
+    x = m.generate(m.noise(5))
+    assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    logits, f = m.D(x, features=True)
+    assert logits.shape == ((5, 10) if tricks.get("semi_supervised") else (5,)) and f.shape == (5, 16 * 7 * 7)
+    batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 3)
+    before = [p.clone() for p in m.G.parameters()]
+    out = m.train_step(lambda: next(batches))
+    assert all(torch.is_tensor(v) and v.dim() == 0 and not v.requires_grad and torch.isfinite(v) for v in out.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, m.G.parameters()))
+    assert m.sample(7).shape == (7, 1, 28, 28)
+
+
+def test_defaults_and_bad_input():
+    c = ImprovedGANConfig()
+    assert (c.mbd_kernels, c.mbd_kernel_dim, c.real_target, c.lr, c.beta1) == (100, 5, 0.9, 2e-4, 0.5)
+    ssl = make_config(load_dataset("mnist", n=10, verbose=False), "smoke", semi_supervised=True)
+    assert (ssl.lr, ssl.batch_size, ssl.labels_per_class, ssl.num_classes) == (3e-3, 100, 10, 10)  # official MNIST code
+    with pytest.raises(ValueError, match="needs images"):
+        make_config(load_dataset("8gaussians", n=10, verbose=False), "smoke")
+    with pytest.raises(ValueError, match="real_target"):
+        ImprovedGANConfig(real_target=0.3)
+
+
+# ------------------------------------------------------------------ one-sided label smoothing
+
+
+def test_smoothing_never_touches_fake_targets():
+    """Only real targets move to alpha; the fake half of the loss is exactly the unsmoothed one."""
+    real, fake = torch.randn(64), torch.randn(64)
+    for alpha in (0.9, 0.75):
+        smoothed = discriminator_loss(real, fake, alpha)
+        fake_part = F.binary_cross_entropy_with_logits(fake, torch.zeros(64))
+        assert torch.allclose(smoothed - fake_part, F.binary_cross_entropy_with_logits(real, torch.full((64,), alpha)))
+        # Two-sided smoothing (fake targets 1 - alpha) would give a different loss: this test would fail on it.
+        two_sided = F.binary_cross_entropy_with_logits(real, torch.full((64,), alpha)) + \
+            F.binary_cross_entropy_with_logits(fake, torch.full((64,), 1 - alpha))
+        assert not torch.allclose(smoothed, two_sided)
+    # The gradient on a fake logit pushes it down as hard as without smoothing.
+    fake = torch.zeros(8, requires_grad=True)
+    discriminator_loss(torch.zeros(8), fake, 0.9).backward()
+    assert torch.allclose(fake.grad, torch.full((8,), 0.5 / 8))
+
+
+def test_model_uses_smoothing_only_when_asked(mnist):
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, label_smoothing=True, real_target=0.75), (1, 28, 28))
+    real = mnist.x[:32]
+    # With the optimal-in-the-limit real logit log(0.75/0.25), the real part of the loss is at its minimum.
+    logit = torch.full((32,), float(np.log(3)), requires_grad=True)
+    discriminator_loss(logit, torch.zeros(32), m.config.real_target).backward()
+    assert float(logit.grad.abs().max()) < 1e-6
+    assert m.D(real).shape == (32,)
+
+
+# ------------------------------------------------------------------ minibatch discrimination
+
+
+def test_minibatch_features_depend_on_the_other_samples():
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(20, num_kernels=100, kernel_dim=5, init_std=0.1)
+    f = torch.randn(8, 20)
+    out = layer(f)
+    assert out.shape == (8, 120) and torch.equal(out[:, :20], f)  # features passed through, o appended
+    g = f.clone()
+    g[3] += 0.5  # change one sample
+    out2 = layer(g)
+    others = [i for i in range(8) if i != 3]
+    # Every other sample's o changes (a per-sample layer would leave it as it was) ...
+    assert all(not torch.allclose(out[i, 20:], out2[i, 20:]) for i in others)
+    # ... while its own features do not, and nothing changes when nothing changes.
+    assert torch.equal(out[others, :20], out2[others, :20]) and torch.equal(layer(f), out)
+    # o is a function of the set: permuting the batch permutes the outputs.
+    perm = torch.randperm(8)
+    assert torch.allclose(layer(f[perm]), out[perm], atol=1e-6)
+
+
+def test_minibatch_features_see_collapse():
+    """Identical samples are as close as can be: o_b = N - 1 (self excluded); spread samples give less."""
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(20, num_kernels=10, kernel_dim=5, init_std=0.5)
+    same = layer(torch.randn(1, 20).repeat(6, 1))[:, 20:]
+    spread = layer(torch.randn(6, 20))[:, 20:]
+    assert torch.allclose(same, torch.full_like(same, 5.0)) and float(spread.detach().mean()) < 5.0
+
+
+# ------------------------------------------------------------------ historical averaging
+
+
+def test_historical_average_is_the_running_mean_of_past_parameters():
+    p = torch.nn.Parameter(torch.tensor([0.0, 10.0]))
+    h = HistoricalAverage([p])
+    values = [torch.tensor([0.0, 10.0])]
+    for v in ([1.0, 4.0], [5.0, -2.0], [2.0, 0.0]):
+        with torch.no_grad():
+            p.copy_(torch.tensor(v))
+        h.update()
+        values.append(torch.tensor(v))
+        mean = torch.stack(values).mean(0)
+        # The plain mean of all values so far (an exponential moving average would weigh recent ones more).
+        assert torch.allclose(h.mean[0], mean)
+        assert torch.allclose(h.penalty(), ((p - mean) ** 2).sum())
+    state = h.state_dict()
+    h2 = HistoricalAverage([p])
+    h2.load_state_dict(state)
+    assert h2.count == 4 and torch.allclose(h2.mean[0], h.mean[0])
+
+
+def test_historical_penalty_pulls_towards_the_mean():
+    p = torch.nn.Parameter(torch.tensor([3.0]))
+    h = HistoricalAverage([p])
+    with torch.no_grad():
+        p.fill_(5.0)
+    h.update()  # mean 4
+    h.penalty().backward()
+    assert torch.allclose(p.grad, torch.tensor([2.0]))  # d/dp (p - 4)^2 at 5
+
+
+# ------------------------------------------------------------------ virtual batch norm
+
+
+def test_vbn_does_not_use_the_current_batch_statistics_alone():
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL), (1, 28, 28))
+    m.G.eval()
+    z = m.noise(6)
+    out = m.G(z)
+    # An example's output does not depend on the rest of its batch (batch norm's would) ...
+    z2 = z.clone()
+    z2[1:] = m.noise(5)
+    assert torch.allclose(m.G(z2)[0], out[0], atol=1e-5)
+    assert torch.allclose(m.G(z[:1])[0], out[0], atol=1e-5)
+    # ... but it does depend on the reference batch, fixed at the start and kept with the weights.
+    ref = m.G.ref_z.clone()
+    assert torch.equal(m.G.ref_z, ref) and "ref_z" in m.G.state_dict()
+    m.G.ref_z.copy_(m.noise(len(ref)))
+    assert not torch.allclose(m.G(z)[0], out[0], atol=1e-4)
+
+
+def test_vbn_layer_mixes_reference_and_example():
+    torch.manual_seed(0)
+    vbn = VirtualBatchNorm2d(3)
+    ref, x = torch.randn(10, 3, 4, 4) * 2 + 1, torch.randn(2, 3, 4, 4)
+    vbn.reference = True
+    vbn(ref)
+    vbn.reference = False
+    y = vbn(x)
+    a = 1 / 11
+    mean = a * x.mean((2, 3), keepdim=True) + (1 - a) * ref.mean((0, 2, 3)).view(1, 3, 1, 1)
+    sq = a * (x**2).mean((2, 3), keepdim=True) + (1 - a) * (ref**2).mean((0, 2, 3)).view(1, 3, 1, 1)
+    assert torch.allclose(y, (x - mean) / torch.sqrt(sq - mean**2 + 1e-5), atol=1e-5)
+    bn = (x - x.mean((0, 2, 3), keepdim=True)) / x.std((0, 2, 3), unbiased=False, keepdim=True)
+    assert not torch.allclose(y, bn, atol=1e-2)  # not the current batch's own statistics
+
+
+# ------------------------------------------------------------------ feature matching and semi-supervised mode
+
+
+def test_feature_matching_targets_the_real_mean_only():
+    real = torch.randn(16, 4, requires_grad=True)
+    fake = torch.randn(16, 4, requires_grad=True)
+    loss = feature_matching_loss(real, fake)
+    assert torch.allclose(loss, ((real.mean(0) - fake.mean(0)) ** 2).mean())
+    loss.backward()
+    assert real.grad is None and fake.grad is not None  # G moves towards the data, never the reverse
+    assert float(feature_matching_loss(real, real.detach() + 0)) == 0
+
+
+def test_semi_supervised_loss_fixes_the_fake_logit_at_zero():
+    logits = torch.randn(5, 10)
+    lse = torch.logsumexp(logits, 1)
+    d = torch.sigmoid(lse)  # Z / (Z + 1) = sigmoid(log Z)
+    # The K+1-class softmax with an extra zero logit gives the same "fake" probability.
+    p_fake = torch.softmax(torch.cat([logits, torch.zeros(5, 1)], 1), 1)[:, -1]
+    assert torch.allclose(1 - d, p_fake)
+    sup, unsup = semi_supervised_d_loss(logits, torch.arange(5), logits, logits)
+    expected = 0.5 * (-torch.log(d)).mean() + 0.5 * (-torch.log(1 - d)).mean()
+    assert torch.allclose(unsup, expected, atol=1e-5) and torch.allclose(sup, F.cross_entropy(logits, torch.arange(5)))
+    assert float(semi_supervised_d_loss(logits, torch.arange(5), logits, logits, 0.0)[1]) == 0
+
+
+def test_semi_supervised_uses_only_the_labelled_subset(mnist):
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, semi_supervised=True, labels_per_class=2, batch_size=32), (1, 28, 28))
+    seen = []
+
+    def draw():
+        i = torch.randint(0, len(mnist), (32,))
+        seen.append(i)
+        return mnist.x[i], mnist.y[i]
+
+    m.train_step(draw)
+    x_lab, y_lab = m.labelled
+    assert len(x_lab) == 20 and torch.equal(torch.bincount(y_lab), torch.full((10,), 2))
+    state = m.extra_state()
+    m2 = ImprovedGAN(ImprovedGANConfig(**SMALL, semi_supervised=True, labels_per_class=2), (1, 28, 28))
+    m2.load_extra_state(state)
+    assert torch.equal(m2.labelled[1], y_lab)
+    err = m.test_error(mnist.x[:50], mnist.y[:50])
+    assert 0 <= err <= 1
+
+
+def test_inception_score_split_protocol():
+    """The score is computed per split (10 by default): a set whose halves each hold one class scores 1 per split."""
+    one_class = torch.zeros(100, 10)
+    one_class[:50, 0] = 1
+    one_class[50:, 1] = 1
+    assert abs(classifier_score(one_class, splits=1)[0] - 2.0) < 1e-6  # over the whole set: two classes, score 2
+    assert abs(classifier_score(one_class, splits=2)[0] - 1.0) < 1e-6  # per split: one class each, score 1
+
+
+def test_cli_train_with_tricks_and_sample(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "gans_edu"]
+    p = subprocess.run([*cmd, "train", "improved-gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out),
+                        "--set", "feature_matching=True", "--set", "historical_averaging=True", "--set", "real_target=0.75"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["model"] == "improved-gan" and cfg["steps_done"] == 2
+    assert cfg["config"]["feature_matching"] and cfg["config"]["historical_averaging"] and cfg["config"]["real_target"] == 0.75
+    p = subprocess.run([*cmd, "sample", str(out), "--n", "12", "--out", str(tmp_path / "s.npz")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    x = np.load(tmp_path / "s.npz")["x"]
+    assert x.shape == (12, 1, 28, 28) and np.isfinite(x).all() and x.min() >= -1 and x.max() <= 1
+
+
+def test_cli_semi_supervised_resume(tmp_path):
+    out = tmp_path / "run"
+    from gans_edu.cli import main
+
+    args = ["train", "improved-gan", "--profile", "smoke", "--no-eval", "--out", str(out), "--set", "semi_supervised=True"]
+    assert main([*args, "--steps", "1"]) == 0
+    assert main([*args, "--steps", "2", "--resume"]) == 0
+    state = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert len(state["model"]["extra"]["labelled"][0]) == 100  # the same 100 labelled digits after resuming
+    assert json.loads((out / "config.json").read_text())["config"]["semi_supervised"]
+
+
+def test_registry_builds_it(mnist):
+    m = build_model("improved-gan", mnist, profile="smoke", minibatch_discrimination=False)
+    assert m.D.mbd is None and m.config.ngf == 8
