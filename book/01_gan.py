@@ -201,8 +201,8 @@ table.iloc[:: max(1, len(table) // 8)]
 # Read the table from the top. At step 0 the two networks are random and
 # $D(G(z)) \approx 1/2$: both losses give gradients of similar size. Within a
 # few dozen steps $D$ learns to reject the samples, $D(G(z))$ drops towards 0,
-# and the minimax gradient collapses by orders of magnitude while the
-# non-saturating one stays large. The scatter plot shows the same per sample:
+# and the minimax gradient shrinks many times over (the table's last
+# column) while the non-saturating one stays large. The scatter plot shows the same per sample:
 # the minimax gradient grows with $D(G(z))$, so the worst samples, the ones
 # that most need to move, get almost no signal. This is why every chapter of
 # this book (and practically every GAN since) trains $G$ with the
@@ -213,10 +213,10 @@ table.iloc[:: max(1, len(table) // 8)]
 assert len(early.snapshots) >= 3 and np.all(np.isfinite(ns)) and np.all(np.isfinite(mm))
 assert abs(dgz[0] - 0.5) < 0.1  # random D at step 0 cannot tell
 if nb.quality_checks:
-    late = dgz < 0.2  # once D rejects G's samples...
+    late = dgz < 0.1  # once D rejects G's samples...
     assert late.any(), dgz
-    assert np.all(ratio[late] > 5), ratio  # ...the minimax gradient is several times smaller
-    print(f"median ratio (non-saturating / minimax) while D(G(z)) < 0.2: {np.median(ratio[late]):.0f}x")
+    print(f"median ratio (non-saturating / minimax) while D(G(z)) < 0.1: {np.median(ratio[late]):.0f}x")
+    assert np.median(ratio[late]) > 5, ratio  # ...the minimax gradient is several times smaller
 
 # %% [markdown]
 # ## 2. Mode collapse, and what D sees
@@ -226,8 +226,9 @@ if nb.quality_checks:
 # collapses too many values of z to the same value of x to have enough
 # diversity to model $p_\text{data}$". This *mode collapse* is easiest to see where
 # we know the answer: the 8-Gaussian mixture of chapter 0. Chapter 0 trained
-# this GAN with 2-d noise and found all eight modes. Here we give $G$ a
-# 16-dimensional noise, with the same networks, optimiser and budget.
+# this GAN with 2-d noise and, given 6,000 steps, found all eight modes. Here
+# we train it twice with a third of that budget: once with the same 2-d noise,
+# once with 16-dimensional noise; networks, optimiser and steps are the same.
 #
 # We keep, for each snapshot, $G$'s samples from fixed noise and $D(x)$ on a grid
 # over the plane: $D$'s heat map.
@@ -267,8 +268,9 @@ for ax, z_dim in zip(axes, (2, 16)):
 plt.show()
 
 # %% [markdown]
-# With 16 noise dimensions the generator puts its samples on only a few of the
-# eight modes. The heat map shows why nothing pulls it off them: $D$ rates the
+# With 2-d noise the short run has already found several modes and is still
+# spreading out. With 16 noise dimensions the generator puts its samples on
+# only a few of the eight modes. The heat map shows why nothing pulls it off them: $D$ rates the
 # *empty* modes as real (bright areas with no orange points), but $G$'s gradient
 # is $D$'s slope *at $G$'s own samples*, and a sample sitting on one mode is
 # not told that another mode, far away across a dark region, would be better.
@@ -480,7 +482,7 @@ if nb.quality_checks:
 # | samples | recognisable digits, "not cherry-picked" (Fig. 2) | mostly recognisable, grainy digits; classes unbalanced, 9 or 10 of 10 present (table above) |
 # | Parzen log-likelihood | 225 ± 2 | see the table above: a number that depends on $\sigma$ and the sample count more than on the model |
 # | training | SGD + momentum, maxout D with dropout | the same, at the paper's learning rate |
-# | stability | "no Markov chains or inference needed"; collapse is the known risk | collapse on a mixture with more noise dimensions; the minimax loss gives $G$ gradients hundreds of times smaller than the non-saturating loss once $D$ wins |
+# | stability | "no Markov chains or inference needed"; collapse is the known risk | collapse on a mixture with more noise dimensions; the minimax loss gives $G$ gradients many times smaller than the non-saturating loss once $D$ wins (measured above) |
 #
 # ## When to use it
 #
