@@ -457,10 +457,13 @@ class ImprovedGAN(GANModel):
         if self.labelled is None:
             self._collect_labelled(draw)
         x_lab, y_lab = self.labelled
-        x_unl, _ = draw()  # the labels of unlabelled batches are never used
-        fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
         logits_lab = self.D(x_lab)
-        sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, self.D(x_unl), self.D(fake), cfg.unsupervised_weight)
+        if cfg.unsupervised_weight > 0:
+            x_unl, _ = draw()  # the labels of unlabelled batches are never used
+            fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
+            sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, self.D(x_unl), self.D(fake), cfg.unsupervised_weight)
+        else:  # the labels-only control: the same classifier, no GAN term
+            sup, unsup = F.cross_entropy(logits_lab, y_lab), torch.zeros((), device=self.device)
         d_loss = sup + unsup + self._ha("D")
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
