@@ -102,12 +102,13 @@ for a in (arch, other):
 # %% [markdown]
 # ## Training
 #
-# Which variant does this profile train? On 2 CPU cores the convolutional one
-# is the default: in our measurements (see "What the paper showed and what we
-# see" below) it asks for a digit and gets it within a few minutes, while the
-# paper's MLPs, with the paper's SGD, blew up within a hundred steps here, and
-# with Adam had not learned to respect the label in the same time. The paper's
-# MLP is trained briefly further down for comparison.
+# Which variant does this profile train? The convolutional one is the
+# default: in our measurements it reaches the chapter's target (95% of digits
+# of the requested class) within about five minutes on one CPU thread. The
+# paper's MLPs, with the paper's plain SGD at learning rate 0.1, gave NaN
+# losses within a hundred steps here (the paper's code base also capped the
+# norm of every maxout weight vector, which we leave out), so the book trains
+# them with Adam; they are trained briefly further down for comparison.
 #
 # The snapshots record a fixed grid: row $k$ asks for digit $k$, and each
 # column keeps one noise vector $z$ for every row. A working conditional GAN
@@ -265,15 +266,16 @@ pd.DataFrame({
 # table above gives the share of generated digits that the project's
 # classifier reads as the class asked for, next to what real digits get.
 #
-# What we see on 2 CPU cores: the convolutional variant reaches the target
-# (at least 95% of generated digits read as the requested class) within its
-# few minutes; the paper's MLPs need a careful optimiser (the paper's plain
-# SGD at learning rate 0.1, without the weight-norm limits of its original
-# code base, diverged here within a hundred steps) and far more steps than a
-# laptop chapter grants. We deviate from the paper in three places, all said
-# in `gans_edu/models/cgan.py`: images in $[-1, 1]$ with a tanh output, no
-# learning-rate decay or momentum ramp, and the convolutional variant as the
-# default on CPUs.
+# What we see on a CPU: the convolutional variant reaches the target (at
+# least 95% of generated digits read as the requested class; the command line
+# measured 97.0% after 2,500 steps, against 99.95% for real digits) within
+# about five minutes; the paper's MLPs need a careful optimiser (the paper's
+# plain SGD at learning rate 0.1, without the weight-norm limits of its
+# original code base, diverged here) and, as the comparison table shows, more
+# steps. We deviate from the paper in four places, all said in
+# `gans_edu/models/cgan.py`: images in $[-1, 1]$ with a tanh output, Adam in
+# place of SGD, no learning-rate decay or momentum ramp, and the convolutional
+# variant as the default.
 #
 # ## When to use it
 #
