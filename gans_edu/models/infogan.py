@@ -220,7 +220,8 @@ class InfoGAN(GANModel):
         real_logits, _, _ = self.D(real)
         fake_logits, cat_logits, cont_mean = self.D(fake.detach())
         li_cat, li_cont = info_lower_bound(cat_logits, cont_mean, cat, cont, c.q_std)
-        d_loss = discriminator_loss(real_logits, fake_logits) - c.lambda_cat * li_cat - c.lambda_cont * li_cont
+        d_adv = discriminator_loss(real_logits, fake_logits)
+        d_loss = d_adv - c.lambda_cat * li_cat - c.lambda_cont * li_cont
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
@@ -234,8 +235,8 @@ class InfoGAN(GANModel):
         g_loss.backward()
         opt_g.step()
         return {
-            "d_loss": d_loss.detach(),
-            "g_loss": g_adv.detach(),  # the adversarial part only, comparable across chapters
+            "d_loss": d_adv.detach(),  # the adversarial parts only, comparable across chapters
+            "g_loss": g_adv.detach(),
             "L_I_cat": li_cat.detach(),  # -> ln 10 when Q reads the categorical code perfectly
             "L_I_cont": li_cont.detach(),
             "d_real": torch.sigmoid(real_logits).mean().detach(),
