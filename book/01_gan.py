@@ -200,9 +200,10 @@ table.iloc[:: max(1, len(table) // 8)]
 # %% [markdown]
 # Read the table from the top. At step 0 the two networks are random and
 # $D(G(z)) \approx 1/2$: both losses give gradients of similar size. Within a
-# few dozen steps $D$ learns to reject the samples, $D(G(z))$ drops towards 0,
-# and the minimax gradient shrinks many times over (the table's last
-# column) while the non-saturating one stays large. The scatter plot shows the same per sample:
+# few dozen steps $D$ learns to reject the samples; $D(G(z))$ swings for a
+# while and then stays close to 0. Whenever it is low, the minimax gradient
+# is tens to thousands of times smaller (the table's last column) while the
+# non-saturating one stays large. The scatter plot shows the same per sample:
 # the minimax gradient grows with $D(G(z))$, so the worst samples, the ones
 # that most need to move, get almost no signal. This is why every chapter of
 # this book (and practically every GAN since) trains $G$ with the
@@ -274,9 +275,10 @@ plt.show()
 # *empty* modes as real (bright areas with no orange points), but $G$'s gradient
 # is $D$'s slope *at $G$'s own samples*, and a sample sitting on one mode is
 # not told that another mode, far away across a dark region, would be better.
-# As $D$ learns to reject the occupied mode, the whole cluster moves together
-# to a neighbouring bright spot; the slider below steps through the
-# snapshots of the collapsed run.
+# The slider below steps through the snapshots of the 16-d run: it first
+# spreads around the whole ring, then gathers onto a few modes at the top,
+# while $D$'s bright region grows over the modes it abandoned and nothing
+# brings the samples back.
 
 # %%
 explorer = widgets.snapshot_explorer(toy_runs[16].snapshots, draw=lambda ax, f: draw_toy(ax, f, real=toy.x[:500]))
@@ -456,12 +458,14 @@ print(f"over the sigma grid the GAN's estimate spans {spread:.0f} nats; "
 #   error: with more kernels some sample lands closer to each test digit. Two
 #   models compared at different sample counts are not compared at all; and the
 #   quoted ± only covers the test digits, not this.
-# * **It is not a measure of sample quality.** Theis, van den Oord and Bethge
-#   {cite}`theis2016note` showed that a model can have great samples and a poor
-#   Parzen estimate, or the reverse; in 784 dimensions a Gaussian kernel mostly
-#   measures distances to the nearest sample. Compare our GAN with the real
-#   digits above: the relation between the two columns is not the relation
-#   between their pictures.
+# * **It is not a measure of sample quality.** The real-digit row is a model
+#   with perfect samples, yet 3,000 real digits score below the paper's 225:
+#   in 784 dimensions a Gaussian kernel mostly measures the distance from each
+#   test digit to its nearest sample, so the number rewards many samples
+#   spread close to the test set, not good ones. Theis, van den Oord and
+#   Bethge {cite}`theis2016note` showed that a model can have great samples and a
+#   poor Parzen estimate, or the reverse. Our GAN scores far below real data
+#   here, as its pictures suggest, but how far depends on both knobs above.
 #
 # This is why later papers report Inception-network scores and the Frechet
 # distance instead (chapter 11 measures them, and their own biases, in the
