@@ -477,6 +477,8 @@ assert all(r["sigma"] in sigmas for r in parzen.values())
 if nb.quality_checks:
     assert spread > 100  # the estimate moves by more than 100 nats over the paper's sigma grid
     assert ll_by_n[sizes[-1]]["log_likelihood"] > ll_by_n[sizes[0]]["log_likelihood"]  # more samples, higher
+    assert ll_real_by_n[n_same]["log_likelihood"] < 225  # perfect samples, yet below the paper's GAN
+    assert ll_by_n[n_same]["log_likelihood"] < ll_real_by_n[n_same]["log_likelihood"]  # our GAN below real data
 
 # %% [markdown]
 # ## What the paper showed and what we see
