@@ -106,7 +106,7 @@ for m in (model, big):
     assert isinstance(d_layers[0], nn.Conv2d) and isinstance(d_layers[1], nn.LeakyReLU)  # no BN at D's input
     assert not any(isinstance(x, (nn.Linear, nn.MaxPool2d, nn.AvgPool2d)) for x in g_layers + d_layers)
     assert all(x.negative_slope == 0.2 for x in d_layers if isinstance(x, nn.LeakyReLU))
-assert abs(float(model.G.net[0].weight.std()) - 0.02) < 0.002
+assert abs(float(model.G.net[0].weight.detach().std()) - 0.02) < 0.002
 
 # %% [markdown]
 # The cpu profile halves the paper's base width (32 channels instead of 64)
@@ -178,8 +178,9 @@ if nb.quality_checks:
     assert m["classes_present"] >= 9, m["class_shares"]
 
 # %% [markdown]
-# At the same training time, DCGAN's Frechet distance is about half the 2014
-# GAN's, its recall (the share of real digits that have a generated digit
+# At the same training time, DCGAN's Frechet distance is well below the 2014
+# GAN's (roughly a half to two thirds of it, depending on how many steps each
+# fits into the time), its recall (the share of real digits that have a generated digit
 # nearby) is far higher, and its classifier score is higher. It is still far
 # from real data. This chapter's targets were a classifier score of at least
 # 85% of real data's and every class at least 4% of the samples; in the `cpu`
@@ -317,8 +318,8 @@ if nb.quality_checks:
 # ink unchanged: the averaged difference has isolated a *style*. It is not a
 # clean one, though. Roughly half of the digits change class by $\alpha = 1$,
 # more often than along the random direction: in our small generator,
-# thickness is entangled with identity (look down the columns of the grid
-# for digits that turn into others). The paper's faces had far more data and capacity behind
+# thickness is entangled with identity (look along the rows of the grid for
+# digits that turn into others). The paper's faces had far more data and capacity behind
 # them, and even there single exemplar vectors were unstable; averaging is
 # what makes the arithmetic work at all.
 #
@@ -372,7 +373,6 @@ acc = {k: v[0] for k, v in rows.items()}
 assert all(0 <= a <= 1 for a in acc.values())
 if nb.quality_checks:
     assert acc["trained D features"] > acc["raw pixels"] + 0.03, acc
-    assert acc["trained D features"] > acc["random D features"], acc
 
 # %% [markdown]
 # With 100 labels, a linear classifier on the trained discriminator's features
@@ -380,19 +380,19 @@ if nb.quality_checks:
 # tell real from fake and never shown a label, has learned features in which
 # digit classes are easier to separate. The random-D row is the control most
 # write-ups skip: random convolutional features, max-pooled, are already
-# better than pixels, so part of the gain is the architecture alone; the gap
-# between the random and the trained D (a few points, compare it with the
-# spread over label draws) is what adversarial training added.
+# better than pixels, so much of the gain is the architecture alone. At this
+# scale, the trained D beats the random one only by about the spread over
+# label draws: adversarial training adds a little on top, not the bulk.
 #
 # ## What the paper showed and what we see
 #
 # | claim (paper) | this chapter (`cpu` profile) |
 # |---|---|
 # | the guidelines make convolutional GANs train stably (Sec. 3-4) | trained with the paper's settings unchanged, at half the paper's width; losses settle within a few hundred steps |
-# | better samples than earlier GANs | Frechet distance about half the 2014 GAN's at the same training time; still far from real data (classifier score ~70% of real's, ones under-represented) |
+# | better samples than earlier GANs | Frechet distance well below the 2014 GAN's at the same training time; still far from real data (classifier score ~70% of real's, ones under-represented) |
 # | smooth latent walks, no memorisation (Sec. 6.1) | walks without jumps (measured above) |
 # | vector arithmetic on averaged $z$ (Sec. 6.3) | a "bold" direction from averages thickens strokes, but is entangled with the digit's class |
-# | D's features are good for classification (82.8% on CIFAR-10, Sec. 5.1) | with 100 MNIST labels, D's features beat raw pixels and a random D's features |
+# | D's features are good for classification (82.8% on CIFAR-10, Sec. 5.1) | with 100 MNIST labels, D's features beat raw pixels clearly, a random D's features only slightly |
 #
 # ## When to use it
 #
