@@ -471,7 +471,11 @@ if nb.quality_checks:
 # 4,000 digits with a small convolutional D, and the error was still falling
 # when training stopped. The direction of the result, unlabelled data plus a
 # generator making the same classifier much better, is what this budget can
-# show.
+# show. Trained for the full 10 minutes of the target on the command line
+# (`gans-edu train improved-gan --set semi_supervised=True --minutes 10`, one
+# CPU thread, 5,260 steps), the error went down to 12.4%, against 27.3% for the
+# labels alone (`--set unsupervised_weight=0.0`): still well above the 5% we
+# aimed for.
 #
 # Deviations, and why: DCGAN's convolutional networks at half width instead of
 # the paper's MLPs (one architecture for the whole chapter; the budget); no
