@@ -62,7 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="export or download datasets")
     dsub = data.add_subparsers(parser_class=_Parser, metavar="ACTION")
-    e = dsub.add_parser("export", help="write a dataset split to .npz (x in [-1, 1], y labels)")
+    e = dsub.add_parser("export", help="write a dataset split to .npz (x in [-1, 1], y labels), e.g. printed-digits")
     e.add_argument("dataset")
     e.add_argument("--split", default="train", choices=["train", "test"])
     e.add_argument("--n", type=_positive_int)

