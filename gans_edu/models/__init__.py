@@ -47,7 +47,8 @@ MODELS: dict[str, ModelInfo] = {
                   TOYS + IMAGES, "mnist"),
         ModelInfo("began", "Berthelot et al. 2017, BEGAN", "gans_edu.models.began", "BEGAN", IMAGES, "mnist"),
         ModelInfo("progan", "Karras et al. 2017, Progressive Growing of GANs", None, None, IMAGES, "mnist"),
-        ModelInfo("cyclegan", "Zhu et al. 2017, CycleGAN", None, None, ("mnist",), "mnist"),
+        ModelInfo("cyclegan", "Zhu et al. 2017, CycleGAN", "gans_edu.models.cyclegan", "CycleGAN", ("mnist",),
+                  "mnist"),
     ]
 }
 

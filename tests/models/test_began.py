@@ -7,19 +7,8 @@ import pytest
 import torch
 
 from gans_edu.cli import main
-from gans_edu.data import load_dataset
 from gans_edu.models import build_model
 from gans_edu.models.began import BEGAN, convergence_measure, reconstruction_loss, update_k
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
-
-
-def drawer(data, batch):
-    g = torch.Generator().manual_seed(0)
-    return lambda: (data.x[torch.randint(len(data), (batch,), generator=g)], None)
 
 
 def test_shapes(mnist):
@@ -39,7 +28,7 @@ def test_k_update_formula_and_clip():
     assert update_k(torch.tensor(1.0), torch.tensor(5.0), torch.tensor(0.0), 0.5, 0.1).item() == 1.0  # not 1.25
 
 
-def test_k_stays_in_unit_interval_during_training(mnist):
+def test_k_stays_in_unit_interval_during_training(mnist, drawer):
     """A huge lambda_k drives k against its bounds: it must stop at 0 and 1, never beyond."""
     torch.manual_seed(0)
     for gamma in (0.1, 1.0):
@@ -50,7 +39,7 @@ def test_k_stays_in_unit_interval_during_training(mnist):
         assert any(k in (0.0, 1.0) for k in ks[1:]), ks
 
 
-def test_m_global_matches_its_formula(mnist):
+def test_m_global_matches_its_formula(mnist, drawer):
     torch.manual_seed(0)
     m = build_model("began", mnist, profile="smoke", gamma=0.3)
     out = m.train_step(drawer(mnist, m.config.batch_size))

@@ -5,16 +5,10 @@ import pytest
 import torch
 
 from gans_edu.cli import main
-from gans_edu.data import load_dataset
 from gans_edu.models import build_model
 from gans_edu.models.cgan import CGANConfig
 
 ARCHS = ["mlp", "conv"]
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
 
 
 def model(mnist, arch, **kw):

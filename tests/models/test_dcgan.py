@@ -14,11 +14,6 @@ from gans_edu.models import build_model
 from gans_edu.models.dcgan import DCGAN, DCGANConfig, Discriminator, Generator, layout, make_config
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
-
-
 @pytest.mark.parametrize("shape", [(1, 28, 28), (1, 32, 32), (3, 64, 64)])
 def test_shapes(shape):
     torch.manual_seed(0)

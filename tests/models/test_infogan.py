@@ -7,14 +7,8 @@ import pytest
 import torch
 
 from gans_edu.cli import main
-from gans_edu.data import load_dataset
 from gans_edu.models import build_model
 from gans_edu.models.infogan import best_matching, info_lower_bound
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
 
 
 def model(mnist, **kw):

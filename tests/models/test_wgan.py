@@ -12,16 +12,6 @@ from gans_edu.models import build_model
 from gans_edu.models.wgan import WGAN, critic_loss, generator_loss
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
-
-
-def drawer(data, batch):
-    g = torch.Generator().manual_seed(0)
-    return lambda: (data.x[torch.randint(len(data), (batch,), generator=g)], None)
-
-
 def test_shapes(mnist):
     torch.manual_seed(0)
     m = build_model("wgan", mnist, profile="smoke")
@@ -47,7 +37,7 @@ def test_official_schedule_and_its_switch(mnist):
     assert {paper.critic_iters(s) for s in range(0, 1001)} == {5}
 
 
-def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist):
+def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist, drawer):
     """A forward pre-hook sees the critic's weights at every evaluation: all must lie in [-c, c].
 
     A large learning rate makes each RMSProp update leave the box, so clipping only once per
@@ -75,7 +65,7 @@ def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist):
     assert any(p.abs().max() > 0.99 * c for p in m.D.parameters())
 
 
-def test_each_critic_iteration_draws_a_fresh_batch(mnist):
+def test_each_critic_iteration_draws_a_fresh_batch(mnist, drawer):
     m = build_model("wgan", mnist, profile="smoke", burst_iters=0)
     n = {"draws": 0}
     d = drawer(mnist, m.config.batch_size)
@@ -90,7 +80,7 @@ def test_each_critic_iteration_draws_a_fresh_batch(mnist):
     assert all(torch.is_tensor(v) and v.dim() == 0 and not v.requires_grad for v in out.values())
 
 
-def test_schedule_step_counter_survives_a_checkpoint(mnist):
+def test_schedule_step_counter_survives_a_checkpoint(mnist, drawer):
     m = build_model("wgan", mnist, profile="smoke", burst_iters=0)
     m.train_step(drawer(mnist, m.config.batch_size))
     m2 = build_model("wgan", mnist, profile="smoke", burst_iters=0)

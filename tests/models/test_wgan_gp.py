@@ -13,16 +13,6 @@ from gans_edu.models import build_model
 from gans_edu.models.wgan_gp import WGANGP, gradient_penalty, interpolate
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_dataset("mnist", n=256, verbose=False)
-
-
-def drawer(data, batch, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return lambda: (data.x[torch.randint(len(data), (batch,), generator=g)], None)
-
-
 class Linear(nn.Module):
     """f(x) = <w, x>: its gradient is w everywhere, so the penalty is known in closed form."""
 
@@ -102,7 +92,7 @@ def test_penalty_is_part_of_the_critic_loss_and_its_gradient(mnist):
     assert any(not torch.allclose(a, b) for a, b in zip(g_with, g_without))
 
 
-def test_train_step_update_depends_on_lambda(mnist):
+def test_train_step_update_depends_on_lambda(mnist, drawer):
     """The penalty reaches the optimiser: the same step with lambda = 0 moves the critic differently."""
 
     def critic_after_step(lam):
@@ -114,7 +104,7 @@ def test_train_step_update_depends_on_lambda(mnist):
     assert not torch.allclose(critic_after_step(10.0), critic_after_step(0.0))
 
 
-def test_step_returns_detached_scalars_and_draws_per_critic_step(mnist):
+def test_step_returns_detached_scalars_and_draws_per_critic_step(mnist, drawer):
     m = build_model("wgan-gp", mnist, profile="smoke")
     n = {"draws": 0}
     d = drawer(mnist, m.config.batch_size)
