@@ -55,7 +55,7 @@ CANVAS = 96  # side of the square a glyph is centred in before resampling (pixel
 GLYPH_PX = 72  # FreeType size: the em square in pixels (digits come out ~50 px high)
 
 # The random draws per sample, and their ranges (chosen to resemble MNIST's 20-pixel digits).
-HEIGHT_PX = (15.0, 21.0)  # digit height in the 28x28 image
+HEIGHT_PX = (15.0, 20.0)  # digit height in the 28x28 image
 MAX_ROTATION_DEG = 10.0
 MAX_SHIFT_PX = 2.0
 THICKEN = (0, 1, 2)  # extra dilation steps at twice the resolution (0: the font's own weight)

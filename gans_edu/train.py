@@ -179,6 +179,7 @@ def fit(
     result = TrainResult()
     if resume and out is not None and (out / CHECKPOINT).is_file():
         _load_checkpoint(out / CHECKPOINT, model, sampler, result)
+    model.plan(steps)
 
     window: list[dict[str, torch.Tensor]] = []
     start_step, start_seconds = result.steps, result.seconds

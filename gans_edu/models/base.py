@@ -58,6 +58,11 @@ class GANModel:
         """
         raise NotImplementedError
 
+    def plan(self, steps: int | None) -> None:
+        """Told by the training loop, before the first step, how many steps the run has in total
+        (None: a time budget). Most models ignore it; a schedule that ends with the run (CycleGAN's
+        linear learning-rate decay) needs it."""
+
     # ------------------------------------------------------------------ sampling
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Latent noise for ``n`` samples (drawn on the CPU so a CPU generator can seed it)."""

@@ -1,0 +1,484 @@
+"""CycleGAN (Zhu, Park, Isola & Efros 2017, arXiv 1703.10593): unpaired image-to-image translation.
+
+Two generators, ``G_ab: A -> B`` (the paper's G: X -> Y) and ``G_ba: B -> A``
+(the paper's F: Y -> X), and two discriminators, ``D_b`` (D_Y, judges domain B)
+and ``D_a`` (D_X). Here A is handwritten digits (offline MNIST, the dataset the
+model is trained on) and B printed digits (:mod:`gans_edu.printed`), which the
+model draws itself: the two domains are never paired.
+
+Map from the paper (and its official code, junyanz/pytorch-CycleGAN-and-pix2pix,
+``models/cycle_gan_model.py``, ``models/networks.py``, ``util/image_pool.py``)
+to the code:
+
+* Eq. 1, the adversarial loss, in its least-squares form (Sec. 4, "Training
+  details": "we replace the negative log likelihood objective by a least-squares
+  loss") -> :func:`lsgan_loss`; G minimises (D(G(x)) - 1)^2,
+  D minimises (D(y) - 1)^2 + D(G(x))^2, **divided by 2** "which slows down the
+  rate at which D learns, relative to the rate of G" -> :func:`discriminator_loss`.
+* Eq. 2, the cycle-consistency loss ||F(G(x)) - x||_1 + ||G(F(y)) - y||_1 with
+  lambda = 10 (Eq. 3, Sec. 4) -> :func:`cycle_loss`.
+* Sec. 5.2 "Photo generation from paintings", the identity loss
+  ||G(y) - y||_1 + ||F(x) - x||_1: **each generator is fed an image of its own
+  target domain**, weight 0.5 lambda in the official code -> :func:`identity_loss`.
+* Sec. 4: D is updated "using a history of generated images rather than the
+  ones produced by the latest generators", a buffer of 50 -> :class:`ImagePool`
+  (``image_pool.py``: until full, store and return; then with probability 0.5
+  return a stored image and store the new one in its place).
+* Sec. 4 / Appendix 7.2: ResNet generator (c7s1-64, d128, d256, R256 x 6 or 9,
+  u128, u64, c7s1-3), 70x70 PatchGAN (C64-C128-C256-C512), instance norm,
+  weights from N(0, 0.02) -> :class:`ResnetGenerator`, :class:`PatchDiscriminator`.
+* Sec. 4: Adam, lr 0.0002, batch 1, "keep the same learning rate for the first
+  100 epochs and linearly decay the rate to zero over the next 100 epochs"
+  -> :func:`lr_factor` (here in steps: constant for the first half, then linear
+  to exactly 0 after the last step).
+
+Scaled to 28x28 digits (our choice, stated in the chapter): the generator keeps
+the paper's two down- and two up-sampling stages (28 -> 7 -> 28) with 3 residual
+blocks (the paper uses 6 at 128 pixels and 9 at 256); the PatchGAN has 2 strided
+layers instead of 3, so each of its 5 x 5 outputs sees a 34 x 34 patch (the
+whole digit) instead of 70 x 70. The cpu profile narrows both networks and uses
+batches of 16 instead of 1 so that training fits in minutes on one core; the
+losses, weights, pool and schedule are the paper's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gans_edu.data import Dataset
+from gans_edu.models.base import Draw, GANModel
+from gans_edu.profiles import pick
+from gans_edu.train import BatchSampler
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+@dataclass
+class CycleGANConfig:
+    """Hyperparameters of CycleGAN. Defaults: the paper (Sec. 4, Sec. 7.2) or its official code where said."""
+
+    ngf: int = 64  # App. 7.2: c7s1-64 first layer; official --ngf 64
+    ndf: int = 64  # App. 7.2: C64 first layer; official --ndf 64
+    n_blocks: int = 0  # residual blocks; 0: by image size (9 at >= 256, 6 at >= 128, 3 below: ours)
+    d_layers: int = 0  # strided PatchGAN layers; 0: by image size (3 -> 70x70 patches at >= 64, 2 below: ours)
+    lambda_cycle: float = 10.0  # Sec. 4: "we set lambda = 10 in Equation 3" (both directions)
+    lambda_identity: float = 0.5  # official --lambda_identity 0.5 (times lambda_cycle)
+    pool_size: int = 50  # Sec. 4: "we keep an image buffer that stores the 50 previously created images"
+    lr: float = 2e-4  # Sec. 4: "learning rate of 0.0002"
+    beta1: float = 0.5  # official --beta1 0.5
+    beta2: float = 0.999  # Adam's default, as in the official code
+    batch_size: int = 1  # Sec. 4: "batch size of 1"
+    decay_start: float = 0.5  # Sec. 4: constant for 100 epochs, then linear decay to 0 over the next 100
+    init_std: float = 0.02  # Sec. 4 / official init_type normal, gain 0.02
+    domain_b: str = "printed-digits"  # the second domain, drawn by the model itself
+    # Ablation switches (Sec. 5.1.4 removes the cycle loss; the pool and identity loss are separate choices).
+    cycle_loss: bool = True
+    identity_loss: bool = True
+    pool: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("ngf", "ndf", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.domain_b != "printed-digits":
+            raise ValueError(f"unknown domain_b {self.domain_b!r}; valid: printed-digits")
+        if not 0 <= self.decay_start <= 1:
+            raise ValueError(f"decay_start must be in [0, 1], got {self.decay_start}")
+
+
+def make_config(data: Dataset, profile: str | None = None, **overrides: Any) -> CycleGANConfig:
+    """The paper's settings; smaller profiles narrow the networks and batch images (never the losses)."""
+    if data.kind != "image":
+        raise ValueError(f"CycleGAN translates images, not the 2-D toy {data.name!r}")
+    budget = pick(smoke=dict(ngf=4, ndf=4, batch_size=4), cpu=dict(ngf=16, ndf=16, batch_size=16),
+                  gpu=dict(ngf=32, ndf=32, batch_size=16), profile=profile)
+    return replace(CycleGANConfig(), **{**budget, **overrides})
+
+
+def default_steps(data: Dataset, profile: str | None = None) -> int:
+    """Training steps per profile (cpu: under five minutes on one thread)."""
+    return pick(smoke=4, cpu=2500, gpu=20000, profile=profile)
+
+
+def blocks_for(size: int) -> int:
+    """Residual blocks by image size: the paper's 9 at 256, 6 at 128; 3 for our 28x28 digits."""
+    return 9 if size >= 256 else 6 if size >= 128 else 3
+
+
+def d_layers_for(size: int) -> int:
+    """Strided PatchGAN layers: the paper's 3 (70x70 patches) from 64 pixels up, 2 (34x34) below."""
+    return 3 if size >= 64 else 2
+
+
+# --------------------------------------------------------------------------- networks
+
+class ResnetBlock(nn.Module):
+    """R_k: two 3x3 convolutions with reflection padding and instance norm, added to the input."""
+
+    def __init__(self, c: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c), nn.ReLU(),
+            nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), nn.InstanceNorm2d(c),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ResnetGenerator(nn.Module):
+    """App. 7.2: c7s1-ngf, d(2 ngf), d(4 ngf), R(4 ngf) x n, u(2 ngf), u(ngf), c7s1-C, tanh."""
+
+    def __init__(self, channels: int, ngf: int, n_blocks: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(channels, ngf, 7), nn.InstanceNorm2d(ngf), nn.ReLU()]
+        for mult in (1, 2):  # (B, ngf, H, W) -> (B, 4 ngf, H/4, W/4)
+            layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1),
+                       nn.InstanceNorm2d(ngf * mult * 2), nn.ReLU()]
+        layers += [ResnetBlock(ngf * 4) for _ in range(n_blocks)]  # (B, 4 ngf, H/4, W/4), e.g. 7x7 for digits
+        for mult in (4, 2):  # (B, 4 ngf, H/4, W/4) -> (B, ngf, H, W)
+            layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1),
+                       nn.InstanceNorm2d(ngf * mult // 2), nn.ReLU()]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)  # (B, C, H, W) -> (B, C, H, W)
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: C(ndf) (no norm), C(2 ndf), ... strided 4x4 convs, one stride-1 layer, then a 1-channel map.
+
+    Each output is the real/fake score of one overlapping patch (70x70 with 3 strided layers).
+    """
+
+    def __init__(self, channels: int, ndf: int, n_layers: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        c = ndf
+        for n in range(1, n_layers + 1):
+            c_out = ndf * min(2**n, 8)
+            stride = 2 if n < n_layers else 1  # the last C-block keeps the resolution, as in the official code
+            layers += [nn.Conv2d(c, c_out, 4, stride=stride, padding=1), nn.InstanceNorm2d(c_out), nn.LeakyReLU(0.2)]
+            c = c_out
+        layers.append(nn.Conv2d(c, 1, 4, stride=1, padding=1))  # (B, c, h, w) -> (B, 1, h-1, w-1) patch scores
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)  # 28x28 digits, 2 layers: (B, 1, 28, 28) -> (B, 1, 5, 5)
+
+
+def init_weights(module: nn.Module, std: float = 0.02) -> None:
+    """Conv weights ~ N(0, std), biases 0 (official ``init_type='normal'``)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+# --------------------------------------------------------------------------- losses and the pool
+
+def lsgan_loss(scores: torch.Tensor, target_real: bool) -> torch.Tensor:
+    """Least-squares GAN loss: mean (D - 1)^2 for a real target, mean D^2 for a fake one."""
+    return F.mse_loss(scores, torch.full_like(scores, 1.0 if target_real else 0.0))
+
+
+def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """0.5 [ (D(real) - 1)^2 + D(fake)^2 ]: halved, "which slows down the rate at which D learns" (Sec. 4)."""
+    return 0.5 * (lsgan_loss(D(real), True) + lsgan_loss(D(fake.detach()), False))
+
+
+def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor) -> torch.Tensor:
+    """Eq. 2, one direction: mean |F(G(x)) - x|."""
+    return F.l1_loss(reconstructed, real)
+
+
+def identity_loss(G_ab: nn.Module, G_ba: nn.Module, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
+    """|G_ab(b) - b| + |G_ba(a) - a|: each generator gets a real image of **its own target domain** and should
+    leave it alone (Sec. 5.2). Feeding G_ab an image from A instead would ask it not to translate at all."""
+    return F.l1_loss(G_ab(real_b), real_b) + F.l1_loss(G_ba(real_a), real_a)
+
+
+class ImagePool:
+    """Sec. 4 (``util/image_pool.py``): a buffer of past generated images for the discriminator.
+
+    Until ``size`` images are stored, each new image is stored and returned. Then each new image is, with
+    probability 0.5, swapped for a random stored one (which is returned, the new one stored in its place), and
+    otherwise returned as is. Images are detached before storing: the pool must not keep the generator's graph.
+    """
+
+    def __init__(self, size: int, seed: int = 0) -> None:
+        self.size = size
+        self.images: list[torch.Tensor] = []
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def query(self, images: torch.Tensor) -> torch.Tensor:
+        """Return a batch of the same shape: new and stored images, as the rule above says."""
+        if self.size <= 0:
+            return images.detach()
+        out = []
+        for img in images.detach():
+            if len(self.images) < self.size:
+                self.images.append(img.clone())
+                out.append(img)
+            elif torch.rand(1, generator=self.generator).item() > 0.5:
+                i = int(torch.randint(self.size, (1,), generator=self.generator))
+                out.append(self.images[i].clone())
+                self.images[i] = img.clone()
+            else:
+                out.append(img)
+        return torch.stack(out)
+
+    def state_dict(self) -> dict[str, Any]:
+        stored = torch.stack(self.images).cpu() if self.images else torch.empty(0)
+        return {"images": stored, "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device | str = "cpu") -> None:
+        self.images = [img.to(device) for img in state["images"]] if state["images"].numel() else []
+        self.generator.set_state(state["generator"].cpu())
+
+
+def lr_factor(step: int, total: int | None, decay_start: float = 0.5) -> float:
+    """The learning-rate multiplier for step ``step`` (0-based) of ``total``: 1, then linear to 0 at ``total``.
+
+    Constant for the first ``decay_start`` of training, then ``(total - step) / (total - start)``, which is
+    exactly 0 once ``total`` steps are done. ``total=None`` (a time budget) keeps it constant.
+    """
+    if total is None or total <= 0:
+        return 1.0
+    start = round(decay_start * total)
+    if step <= start:
+        return 1.0
+    return max(0.0, (total - step) / (total - start))
+
+
+# --------------------------------------------------------------------------- the model
+
+class CycleGAN(GANModel):
+    """CycleGAN between handwritten digits (A, the training dataset) and printed digits (B, drawn by the model).
+
+    ``sample``/``generate`` translate printed test digits into handwriting (B -> A): CycleGAN has no noise,
+    so its "noise" (:meth:`noise`) is a printed digit. :meth:`translate` goes either way.
+    """
+
+    name = "cyclegan"
+
+    def __init__(self, config: CycleGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
+        super().__init__(config, sample_shape, device)
+        if len(self.sample_shape) != 3:
+            raise ValueError(f"CycleGAN needs images of shape (C, H, W), got sample shape {self.sample_shape}")
+        channels, size = self.sample_shape[0], self.sample_shape[-1]
+        n_blocks = config.n_blocks or blocks_for(size)
+        d_layers = config.d_layers or d_layers_for(size)
+        self.G_ab = ResnetGenerator(channels, config.ngf, n_blocks)  # the paper's G: X -> Y
+        self.G_ba = ResnetGenerator(channels, config.ngf, n_blocks)  # the paper's F: Y -> X
+        self.D_a = PatchDiscriminator(channels, config.ndf, d_layers)  # D_X: real handwriting?
+        self.D_b = PatchDiscriminator(channels, config.ndf, d_layers)  # D_Y: real print?
+        self.nets = {"G_ab": self.G_ab, "G_ba": self.G_ba, "D_a": self.D_a, "D_b": self.D_b}
+        for net in self.nets.values():
+            init_weights(net, config.init_std)
+            net.to(self.device)
+        betas = (config.beta1, config.beta2)
+        # One Adam for both generators and one for both discriminators, as in the official code.
+        self.optimizers = {
+            "G": torch.optim.Adam([*self.G_ab.parameters(), *self.G_ba.parameters()], lr=config.lr, betas=betas),
+            "D": torch.optim.Adam([*self.D_a.parameters(), *self.D_b.parameters()], lr=config.lr, betas=betas),
+        }
+        # The model's own randomness (B batches, pools) is seeded from the torch RNG, which the caller seeds.
+        seeds = torch.randint(0, 2**31 - 1, (3,)).tolist()
+        self.pool_a = ImagePool(config.pool_size if config.pool else 0, seeds[0])  # fake handwriting for D_a
+        self.pool_b = ImagePool(config.pool_size if config.pool else 0, seeds[1])  # fake print for D_b
+        self._b_seed = seeds[2]
+        self._b_sampler: Any = None
+        self._b_x: torch.Tensor | None = None
+        self.step = 0  # steps done: drives the learning-rate schedule
+        self.total_steps: int | None = None
+
+    # ------------------------------------------------------------------ domain B
+    def _domain_b(self, split: str) -> torch.Tensor:
+        from gans_edu.data import load_dataset
+
+        return load_dataset(self.config.domain_b, split, verbose=False).x
+
+    def _load_b(self) -> None:
+        if self._b_x is None:  # rendered on first use, so that translating never pays for it
+            self._b_x = self._domain_b("train").to(self.device)
+            self._b_sampler = BatchSampler(len(self._b_x), self.config.batch_size, self._b_seed)
+
+    def _draw_b(self) -> torch.Tensor:
+        """A batch of printed digits, unaligned with A's batch (an independent sampler, its own order)."""
+        self._load_b()
+        return self._b_x[self._b_sampler.next().to(self.device)]
+
+    # ------------------------------------------------------------------ schedule
+    def plan(self, steps: int | None) -> None:
+        """Told by :func:`gans_edu.train.fit` how many steps the run has, for the linear decay."""
+        self.total_steps = steps
+        self._set_lr()
+
+    def _set_lr(self) -> None:
+        lr = self.config.lr * lr_factor(self.step, self.total_steps, self.config.decay_start)
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = lr
+
+    @property
+    def lr(self) -> float:
+        return self.optimizers["G"].param_groups[0]["lr"]
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        cfg = self.config
+        real_a, _ = draw()  # handwritten; labels never used
+        real_b = self._draw_b()  # printed, drawn independently: no pairs
+        # Generators (Eq. 3): fool both discriminators, close both cycles, leave own-domain images alone.
+        fake_b = self.G_ab(real_a)  # A -> B
+        fake_a = self.G_ba(real_b)  # B -> A
+        for D in (self.D_a, self.D_b):
+            D.requires_grad_(False)  # G's step must not fill D's gradients
+        g_gan = lsgan_loss(self.D_b(fake_b), True) + lsgan_loss(self.D_a(fake_a), True)
+        loss = g_gan
+        zero = torch.zeros((), device=self.device)
+        cyc, idt = zero, zero
+        if cfg.cycle_loss:
+            cyc = cycle_loss(real_a, self.G_ba(fake_b)) + cycle_loss(real_b, self.G_ab(fake_a))  # A->B->A, B->A->B
+            loss = loss + cfg.lambda_cycle * cyc
+        if cfg.identity_loss and cfg.lambda_identity > 0:
+            idt = identity_loss(self.G_ab, self.G_ba, real_a, real_b)
+            loss = loss + cfg.lambda_identity * cfg.lambda_cycle * idt
+        self.optimizers["G"].zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizers["G"].step()
+        # Discriminators, on a history of fakes (the pool), their loss halved.
+        for D in (self.D_a, self.D_b):
+            D.requires_grad_(True)
+        d_b = discriminator_loss(self.D_b, real_b, self.pool_b.query(fake_b))
+        d_a = discriminator_loss(self.D_a, real_a, self.pool_a.query(fake_a))
+        self.optimizers["D"].zero_grad(set_to_none=True)
+        (d_a + d_b).backward()
+        self.optimizers["D"].step()
+        self.step += 1
+        self._set_lr()  # the rate for the next step (0 after the last one)
+        return {"d_a": d_a.detach(), "d_b": d_b.detach(), "g_gan": g_gan.detach(), "cycle": cyc.detach(),
+                "identity": idt.detach()}
+
+    # ------------------------------------------------------------------ translating
+    @torch.no_grad()
+    def translate(self, x: torch.Tensor, direction: str, batch_size: int = 500) -> torch.Tensor:
+        """Translate images ``(N, C, H, W)`` in [-1, 1] from A to B (``"a2b"``) or B to A (``"b2a"``), on the CPU."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"unknown direction {direction!r}; valid: {', '.join(DIRECTIONS)}")
+        if x.dim() != 4 or tuple(x.shape[1:]) != self.sample_shape:
+            shape = "(N, " + ", ".join(str(s) for s in self.sample_shape) + ")"
+            raise ValueError(f"expected images of shape {shape}, got {tuple(x.shape)}")
+        G = self.G_ab if direction == "a2b" else self.G_ba
+        with self.eval_mode():
+            return torch.cat([G(c.float().to(self.device)).cpu() for c in x.split(batch_size)]) if len(x) else x.float()
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """CycleGAN's "noise" is a real image of B: ``n`` printed test digits drawn at random."""
+        pool = self._domain_b("test")
+        return pool[torch.randint(len(pool), (n,), generator=generator)]
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.G_ba(z)  # printed -> handwritten
+
+    # ------------------------------------------------------------------ state
+    def extra_state(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "pool_a": self.pool_a.state_dict(),
+            "pool_b": self.pool_b.state_dict(),
+            "b_sampler": self._b_sampler.state_dict() if self._b_sampler is not None else {},
+        }
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
+        self.step = int(state["step"])
+        self.pool_a.load_state_dict(state["pool_a"], self.device)
+        self.pool_b.load_state_dict(state["pool_b"], self.device)
+        if state["b_sampler"]:
+            self._load_b()
+            self._b_sampler.load_state_dict({k: (v.cpu() if torch.is_tensor(v) else v)
+                                             for k, v in state["b_sampler"].items()})
+        self._set_lr()
+
+
+# --------------------------------------------------------------------------- measuring a translation
+
+def _same_class_l1(x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> float:
+    """Mean |x_i - x_j| between each image and a different random image of the same class: a scale for cycle errors."""
+    g = torch.Generator().manual_seed(seed)
+    partner = torch.empty(len(x), dtype=torch.long)
+    for c in y.unique():
+        idx = torch.nonzero(y == c).flatten()
+        shift = torch.randint(1, max(2, len(idx)), (len(idx),), generator=g)  # never 0: never the image itself
+        partner[idx] = idx[(torch.arange(len(idx)) + shift) % len(idx)]
+    return float((x - x[partner]).abs().mean())
+
+
+def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dict[str, float]]:
+    """Measure a CycleGAN on the test splits of both domains (the first ``n`` digits of each; default all 1,000).
+
+    For each direction: the share of translations whose digit the target domain's classifier still reads as the
+    input's label (printed classifier for A -> B, the MNIST classifier for B -> A), the mean L1 cycle error, and
+    the Frechet distance to the target domain's test digits in that classifier's features. Beside each, the
+    real-data baseline (the classifier on real target digits; the distance between the target domain's train and
+    test digits; the L1 between two real digits of the same class) and the untranslated input.
+    """
+    from gans_edu.data import load_dataset
+    from gans_edu.metrics.classifier import classify
+    from gans_edu.metrics.image import frechet_distance
+    from gans_edu.metrics.printed_classifier import classify_printed
+
+    domains = {
+        "a": (load_dataset("mnist", "test", n=n, verbose=False), load_dataset("mnist", "train", n=n, verbose=False),
+              classify),
+        "b": (load_dataset(model.config.domain_b, "test", n=n, verbose=False),
+              load_dataset(model.config.domain_b, "train", n=n, verbose=False), classify_printed),
+    }
+    report: dict[str, dict[str, float]] = {}
+    for direction, (src, dst) in {"a2b": ("a", "b"), "b2a": ("b", "a")}.items():
+        test_src, _, _ = domains[src]
+        test_dst, train_dst, judge = domains[dst]
+        back = "b2a" if direction == "a2b" else "a2b"
+        fake = model.translate(test_src.x, direction)
+        rec = model.translate(fake, back)
+        f_fake, p_fake = judge(fake)
+        f_dst, p_dst = judge(test_dst.x)
+        f_train, _ = judge(train_dst.x)
+        f_raw, p_raw = judge(test_src.x)
+        report[direction] = {
+            "label_kept": float((p_fake.argmax(1) == test_src.y).float().mean()),
+            "label_real": float((p_dst.argmax(1) == test_dst.y).float().mean()),
+            "label_untranslated": float((p_raw.argmax(1) == test_src.y).float().mean()),
+            "cycle_l1": float((rec - test_src.x).abs().mean()),
+            "cycle_l1_same_class": _same_class_l1(test_src.x, test_src.y),
+            "frechet": frechet_distance(f_fake, f_dst),
+            "frechet_real": frechet_distance(f_train, f_dst),
+            "frechet_untranslated": frechet_distance(f_raw, f_dst),
+        }
+    return report
+
+
+def translation_table(report: dict[str, dict[str, float]], label: str = "CycleGAN") -> Any:
+    """The report as a table: one row per measurement, columns for the model, real data and no translation."""
+    import pandas as pd
+
+    names = {"a2b": "handwritten -> printed", "b2a": "printed -> handwritten"}
+    rows = {}
+    for d, r in report.items():
+        rows[(names[d], "label kept")] = {label: r["label_kept"], "real data": r["label_real"],
+                                          "untranslated": r["label_untranslated"]}
+        rows[(names[d], "Frechet distance")] = {label: r["frechet"], "real data": r["frechet_real"],
+                                                "untranslated": r["frechet_untranslated"]}
+        rows[(names[d], "cycle L1")] = {label: r["cycle_l1"], "real data": r["cycle_l1_same_class"],
+                                        "untranslated": float("nan")}
+    return pd.DataFrame(rows).T
