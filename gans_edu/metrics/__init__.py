@@ -1,5 +1,6 @@
 """Metrics that need no download. See :mod:`.image` (MNIST-like images, via the book's own
-classifier: *not* Inception-network numbers) and :mod:`.toy` (2-D toys: mode coverage)."""
+classifier: *not* Inception-network numbers), :mod:`.swd` (ProGAN's sliced Wasserstein distance on
+Laplacian-pyramid patches: no network at all) and :mod:`.toy` (2-D toys: mode coverage)."""
 
 from gans_edu.metrics.image import (
     class_shares,
@@ -10,9 +11,11 @@ from gans_edu.metrics.image import (
     precision_recall,
 )
 from gans_edu.metrics.report import evaluate, metrics_table
+from gans_edu.metrics.swd import sliced_wasserstein_distance, swd_report
 from gans_edu.metrics.toy import evaluate_toy, mode_coverage
 
 __all__ = [
     "class_shares", "classifier_score", "evaluate", "evaluate_images", "evaluate_toy",
     "frechet_distance", "kernel_distance", "metrics_table", "mode_coverage", "precision_recall",
+    "sliced_wasserstein_distance", "swd_report",
 ]

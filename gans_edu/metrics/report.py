@@ -42,6 +42,12 @@ def evaluate(samples: torch.Tensor, dataset: str | Dataset, labels: torch.Tensor
             train = load_dataset(name, "train", verbose=False, pad_to=pad)
             test = load_dataset(name, "test", verbose=False, pad_to=pad)
         report = evaluate_images(samples, test.x, train.x, labels, train.y)
+        if pad != 28 and pad >= 16:  # images grown to a power of two (ProGAN): SWD per pyramid level as well
+            from gans_edu.metrics.swd import swd_report
+
+            swd = swd_report(samples, test.x, train.x)
+            for who in ("model", "real"):
+                report[who].update({f"swd_{res}": v for res, v in swd[who].items()})
     report.update(dataset=name, n=len(samples))
     return report
 
@@ -51,7 +57,8 @@ def metrics_table(report: dict[str, dict], title: str = "model"):
     import pandas as pd
 
     rows = []
-    for key, label, better in ROWS:
+    swd = [(k, f"SWD x1e3, {k[4:]}x{k[4:]} level", "lower") for k in report["model"] if k.startswith("swd_")]
+    for key, label, better in ROWS + swd:
         if key in report["model"]:
             rows.append({"metric": label, title: report["model"][key], "real data": report["real"].get(key),
                          "better": better})

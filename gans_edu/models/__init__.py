@@ -46,7 +46,8 @@ MODELS: dict[str, ModelInfo] = {
         ModelInfo("wgan-gp", "Gulrajani et al. 2017, WGAN-GP", "gans_edu.models.wgan_gp", "WGANGP",
                   TOYS + IMAGES, "mnist"),
         ModelInfo("began", "Berthelot et al. 2017, BEGAN", "gans_edu.models.began", "BEGAN", IMAGES, "mnist"),
-        ModelInfo("progan", "Karras et al. 2017, Progressive Growing of GANs", None, None, IMAGES, "mnist"),
+        ModelInfo("progan", "Karras et al. 2017, Progressive Growing of GANs", "gans_edu.models.progan", "ProGAN",
+                  IMAGES, "mnist"),
         ModelInfo("cyclegan", "Zhu et al. 2017, CycleGAN", "gans_edu.models.cyclegan", "CycleGAN", ("mnist",),
                   "mnist"),
     ]
