@@ -51,7 +51,7 @@ def test_identical_sets_score_zero_and_shifted_sets_more(digits):
     steps = [sliced_wasserstein_distance(a, (1 - t) * b + t * noise, **KW) for t in (0.0, 0.2, 0.5)]
     for lvl in (32, 16):
         assert steps[0][lvl] < steps[1][lvl] < steps[2][lvl]
-        assert steps[1][lvl] > 2 * real[lvl]
+        assert steps[2][lvl] > 1.5 * real[lvl]
 
 
 def test_deterministic_with_seed(digits):
