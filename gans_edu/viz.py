@@ -176,3 +176,43 @@ def _fig_ax(ax: plt.Axes | None, size: float | tuple[float, float]):
     figsize = (size, size) if isinstance(size, (int, float)) else size
     fig, ax = plt.subplots(figsize=figsize)
     return fig, ax
+
+
+def growth_diagram(resolutions: Sequence[int], channels: Sequence[int], stage: tuple[int, float] | None = None,
+                   ax: plt.Axes | None = None) -> Figure:
+    """ProGAN's G (top) and D (bottom) at one stage of growing: one box per block, a column per resolution.
+
+    ``stage = (resolution, alpha)``: blocks up to ``resolution`` are solid, later ones dashed (not grown yet).
+    During a fade-in (``alpha < 1``) the new blocks are shaded by ``alpha`` and the old toRGB / fromRGB
+    path, with weight ``1 - alpha``, is drawn in orange.
+    """
+    fig, ax = _fig_ax(ax, (8, 3.4))
+    res_now, alpha = stage if stage is not None else (resolutions[-1], 1.0)
+    resolutions = list(resolutions)
+    last = resolutions.index(res_now)
+    fading = alpha < 1 and last > 0
+    for name, y, direction in (("G", 1.0, 1), ("D", -1.0, -1)):
+        ax.text(-0.8, y, name, fontsize=14, ha="center", va="center", weight="bold")
+        for i, (r, c) in enumerate(zip(resolutions, channels)):
+            grown = i <= last
+            shade = alpha if (i == last and fading) else (1.0 if grown else 0.0)
+            ax.add_patch(plt.Rectangle((i - 0.3, y - 0.35), 0.6, 0.7, facecolor=(0.2, 0.45, 0.8, 0.1 + 0.6 * shade),
+                                       edgecolor="k" if grown else "0.6", linestyle="-" if grown else "--"))
+            ax.text(i, y, f"{r}x{r}\n{c} maps", ha="center", va="center", fontsize=8, color="k" if grown else "0.5")
+            if 0 < i <= last:
+                start, end = (i - 1 + 0.3, i - 0.3) if direction == 1 else (i - 0.3, i - 1 + 0.3)
+                ax.annotate("", (end, y), (start, y), arrowprops=dict(arrowstyle="->", color="k"))
+    # the image between them: G's toRGB at the current resolution, D's fromRGB
+    ax.annotate("", (last, -0.62), (last, 0.62), arrowprops=dict(arrowstyle="->", color="tab:red", lw=2))
+    ax.text(last + 0.08, 0, f"image {res_now}x{res_now}\n(weight {alpha:.2f})" if fading else f"image {res_now}x{res_now}",
+            fontsize=8, color="tab:red", va="center")
+    if fading:  # the old path: previous block's toRGB, upsampled; downsampled image into the old fromRGB
+        ax.annotate("", (last - 1, -0.62), (last - 1, 0.62),
+                    arrowprops=dict(arrowstyle="->", color="tab:orange", lw=2, linestyle="--"))
+        ax.text(last - 1 - 0.08, 0, f"old path\n(weight {1 - alpha:.2f})", fontsize=8, color="tab:orange",
+                va="center", ha="right")
+    ax.set_title(f"stage {res_now}x{res_now}" + (f", fading in: alpha = {alpha:.2f}" if fading else ""), fontsize=10)
+    ax.set_xlim(-1.2, len(resolutions) - 0.4)
+    ax.set_ylim(-1.5, 1.5)
+    ax.set_axis_off()
+    return fig
