@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= $(shell $(PYTHON) -c "import os,importlib.util as u;p=os.environ.get('GANS_EDU_PROFILE');print(p or ('gpu' if u.find_spec('torch') and __import__('torch').cuda.is_available() else 'cpu'))" 2>/dev/null || echo cpu)
 
-.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier bench clean
+.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier printed-classifier bench clean
 
 install: $(VENV)/.installed
 
@@ -45,6 +45,9 @@ sync-notebooks: install
 
 classifier: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m gans_edu.metrics.train_classifier
+
+printed-classifier: install
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m gans_edu.metrics.printed_classifier
 
 bench: install
 	$(PY) tools/bench.py
