@@ -19,7 +19,8 @@ Map from the paper to the code:
   ``b = a / sqrt(mean_over_channels(a^2) + 1e-8)`` after each 3x3 convolution -> :func:`pixel_norm`.
 * App. A.1, training: the WGAN-GP loss (lambda = 10, one critic step per G step) plus the drift
   term ``0.001 E D(x)^2`` that keeps D's output near zero; Adam lr 0.001, betas (0, 0.99),
-  eps 1e-8; an exponential moving average of G's weights with decay 0.999 for the samples;
+  eps 1e-8; an exponential moving average of G's weights with decay 0.999 for the samples (here
+  given as a half-life in images, 11k at the paper's batch of 16, shorter in the small profiles);
   Table 2's architecture (two 3x3 convolutions per block, leaky ReLU 0.2, nearest-neighbour
   upsampling, average-pool downsampling, no batch norm, linear output) -> :class:`ProGANConfig`,
   :meth:`ProGAN.train_step`. The penalty is WGAN-GP's :func:`gans_edu.models.wgan_gp.gradient_penalty`:
@@ -69,7 +70,7 @@ class ProGANConfig:
     adam_eps: float = 1e-8  # App. A.1: epsilon = 1e-8
     gp_lambda: float = 10.0  # App. A.1: WGAN-GP with lambda = 10
     drift: float = 1e-3  # App. A.1: epsilon_drift = 0.001 (the "+ eps_drift E[D(x)^2]" term)
-    ema_decay: float = 0.999  # App. A.1: running average of G's weights, decay 0.999
+    ema_halflife: float = 11_090.0  # images; App. A.1: EMA decay 0.999 per minibatch of 16 = half-life 693 x 16
     leak: float = 0.2  # Table 2: leaky ReLU with leakiness 0.2
     progressive: bool = True  # False: train at `resolution` from the start (the paper's non-growing baseline)
     equalized_lr: bool = True  # Sec. 4.1 (False: He init at start, as in Table 1's ablation rows)
@@ -87,13 +88,18 @@ class ProGANConfig:
         for name in ("fmap_base", "fmap_max", "z_dim", "images_per_phase", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if not 0 <= self.ema_decay < 1:
-            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.ema_halflife < 0:
+            raise ValueError(f"ema_halflife must be >= 0 images, got {self.ema_halflife}")
         self.betas = tuple(self.betas)
 
     def channels(self, res: int) -> int:
         """Feature maps of the block at resolution ``res`` (at least 1)."""
         return max(1, min(self.fmap_max, self.fmap_base // res))
+
+    @property
+    def ema_decay(self) -> float:
+        """EMA decay per minibatch: 0.5 ** (batch / half-life); 0.999 at the paper's settings."""
+        return 0.5 ** (self.batch_size / self.ema_halflife) if self.ema_halflife > 0 else 0.0
 
 
 def next_power_of_two(n: int) -> int:
@@ -123,7 +129,9 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> ProGA
         fmap_base=pick(smoke=64, cpu=256, gpu=4096, profile=profile),
         z_dim=pick(smoke=16, cpu=32, gpu=256, profile=profile),
         images_per_phase=pick(smoke=64, cpu=6_000, gpu=300_000, profile=profile),
-        batch_size=pick(smoke=16, cpu=32, gpu=32, profile=profile),  # 32: a CPU wastes less per image
+        # the half-life keeps the paper's ratio to a phase only at paper scale (11k of 800k images); with
+        # phases of a few thousand images it is set so the average still spans a few dozen minibatches
+        ema_halflife=pick(smoke=100.0, cpu=1_000.0, gpu=11_090.0, profile=profile),
     )
     cfg = replace(base, **overrides)
     check_resolution(cfg.resolution, data.sample_shape)
@@ -407,7 +415,7 @@ class ProGAN(GANModel):
     def _enter_phase(self, phase: int) -> None:
         if phase == self.phase:
             return
-        _, res, alpha = schedule(self.config, self.images_seen - 1)
+        _, res, alpha = schedule(self.config, self.images_seen - self.config.batch_size)  # the last step's stage
         z = self.noise(16, torch.Generator().manual_seed(2024)).to(self.device)
         with torch.no_grad():
             self.phase_samples.append((self.images_seen, res, alpha, self.G_ema(z, res, alpha).cpu()))

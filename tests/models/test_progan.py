@@ -35,7 +35,8 @@ def test_shapes_and_paper_settings(mnist):
     m = small(mnist)
     c = m.config
     assert isinstance(m, P.ProGAN) and m.sample_shape == (1, 32, 32)
-    assert (c.lr, c.betas, c.adam_eps, c.gp_lambda, c.drift, c.ema_decay) == (1e-3, (0.0, 0.99), 1e-8, 10.0, 1e-3, 0.999)
+    assert (c.lr, c.betas, c.adam_eps, c.gp_lambda, c.drift, c.batch_size) == (1e-3, (0.0, 0.99), 1e-8, 10.0, 1e-3, 16)
+    assert abs(P.ProGANConfig().ema_decay - 0.999) < 1e-5
     z = m.noise(5)
     for res in (4, 8, 16, 32):
         assert m.G(z, res, 0.5).shape == (5, 1, res, res)
@@ -200,7 +201,7 @@ def test_training_grows_and_updates_the_ema(mnist):
     assert [s[0] for s in stages][::2] == [4, 8, 8, 16, 16, 32, 32, 32]
     assert stages[2] == (8, 0.0) and stages[3] == (8, 0.5)
     assert m.images_seen == 16 * 16 and len(m.phase_samples) == 6
-    assert [r for _, r, _, _ in m.phase_samples] == [4, 8, 8, 16, 16, 32]
+    assert [(r, a) for _, r, a, _ in m.phase_samples] == [(4, 1.0), (8, 0.5), (8, 1.0), (16, 0.5), (16, 1.0), (32, 0.5)]
     moved = [not torch.equal(a, b) for a, b in zip(ema_before, m.G_ema.parameters())]
     assert all(moved)
     # the EMA lags G: not equal to it, but closer to it than its own start
