@@ -443,7 +443,7 @@ class ProGAN(GANModel):
         self.update_ema()
         self.images_seen += len(real)
         return {"critic_loss": d_loss.detach(), "g_loss": g_loss.detach(), **parts,
-                "resolution": torch.tensor(float(res)), "alpha": torch.tensor(alpha)}
+                "resolution": torch.tensor(float(res), device=self.device), "alpha": torch.tensor(alpha, device=self.device)}
 
     # ------------------------------------------------------------------ state
     def extra_state(self) -> dict[str, Any]:
