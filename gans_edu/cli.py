@@ -309,7 +309,7 @@ def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile:
     import torch
 
     if hasattr(model, "translate"):
-        return _evaluate_translation(run, model, n)
+        return _evaluate_translation(run, model, n, profile)
 
     from gans_edu.metrics import evaluate, metrics_table
     from gans_edu.profiles import eval_n
@@ -327,9 +327,11 @@ def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile:
     return report
 
 
-def _evaluate_translation(run: Path, model, n: int | None) -> dict:
+def _evaluate_translation(run: Path, model, n: int | None, profile: str) -> dict:
     from gans_edu.models.cyclegan import evaluate_translation, translation_table
+    from gans_edu.profiles import pick
 
+    n = n or pick(smoke=200, cpu=None, gpu=None, profile=profile)  # None: every test digit of both domains
     t0 = time.perf_counter()
     report = evaluate_translation(model, n)
     report["seconds"] = round(time.perf_counter() - t0, 2)
