@@ -53,7 +53,6 @@ if "google.colab" in sys.modules:
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 
 from gans_edu import notebook, viz, widgets
 from gans_edu.data import load_dataset
@@ -119,21 +118,9 @@ assert toys["8gaussians"].modes.shape == (8, 2) and toys["25gaussians"].modes.sh
 # the *heat map* of what D currently believes is real.
 
 # %%
-GRID = 60
-
-
-def snapshot(model, n=1000):
-    """Samples from fixed noise, plus D(x) on a GRID x GRID lattice over [-2, 2]^2."""
-    samples = model.sample(n, generator=torch.Generator().manual_seed(0))
-    with model.eval_mode():
-        _, _, heat = viz.heat_map(lambda p: torch.sigmoid(model.D(p)), lim=2, n=GRID, device=model.device)
-    return {"samples": samples, "heat": torch.from_numpy(heat)}
-
-
-def draw(ax, frame, real=None, colorbar=False):
-    xs, ys = np.meshgrid(np.linspace(-2, 2, GRID), np.linspace(-2, 2, GRID))
-    viz.plot_points(frame["samples"], real=real, heat=(xs, ys, frame["heat"].numpy()), ax=ax, colorbar=colorbar)
-
+# Each snapshot holds 1,000 samples from fixed noise and D(x) on a 60 x 60 grid over [-2, 2]^2
+# (viz.toy_snapshot); viz.draw_toy_frame draws one.
+snapshot, draw = viz.toy_snapshot, viz.draw_toy_frame
 
 steps = nb.pick(smoke=30, cpu=6000, gpu=20000)
 notebook.budget(steps, toys="8 Gaussians, then 25 Gaussians")

@@ -235,21 +235,7 @@ if nb.quality_checks:
 # over the plane: $D$'s heat map.
 
 # %%
-GRID = 60
-
-
-def toy_snapshot(model, n=1000):
-    samples = model.sample(n, generator=torch.Generator().manual_seed(0))
-    with model.eval_mode():
-        _, _, heat = viz.heat_map(lambda p: torch.sigmoid(model.D(p)), lim=2, n=GRID, device=model.device)
-    return {"samples": samples, "heat": torch.from_numpy(heat)}
-
-
-def draw_toy(ax, frame, real=None, colorbar=False):
-    xs, ys = np.meshgrid(np.linspace(-2, 2, GRID), np.linspace(-2, 2, GRID))
-    viz.plot_points(frame["samples"], real=real, heat=(xs, ys, frame["heat"].numpy()), ax=ax, colorbar=colorbar)
-
-
+toy_snapshot, draw_toy = viz.toy_snapshot, viz.draw_toy_frame  # samples + D's heat map, as in chapter 0
 toy = load_dataset("8gaussians")
 toy_steps = nb.pick(smoke=20, cpu=2000, gpu=6000)
 notebook.budget(toy_steps, toy="8 Gaussians", runs="z_dim 2 and z_dim 16")

@@ -233,15 +233,10 @@ notebook.budget(toy_steps, toys="8 Gaussians, then 25 Gaussians", critic="5 iter
 
 
 def toy_snapshot(model):
-    samples = model.sample(1000, generator=torch.Generator().manual_seed(0))
-    with model.eval_mode():
-        _, _, heat = viz.heat_map(model.D, lim=2, n=60, device=model.device)
-    return {"samples": samples, "heat": torch.from_numpy(heat)}
+    return viz.toy_snapshot(model, score=model.D)  # the critic's raw value, not a probability
 
 
-def draw_toy(ax, frame, real):
-    xs, ys = np.meshgrid(np.linspace(-2, 2, 60), np.linspace(-2, 2, 60))
-    viz.plot_points(frame["samples"], real=real, heat=(xs, ys, frame["heat"].numpy()), ax=ax, colorbar=False)
+draw_toy = viz.draw_toy_frame
 
 
 toy_runs, toy_reports = {}, {}

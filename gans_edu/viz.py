@@ -111,6 +111,35 @@ def heat_map(fn: Callable[[torch.Tensor], torch.Tensor], lim: float = 2.0, n: in
     return xx.numpy(), yy.numpy(), v.numpy()
 
 
+def toy_snapshot(
+    model,
+    n: int = 1000,
+    score: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    lim: float = 2.0,
+    grid: int = 60,
+) -> dict[str, torch.Tensor]:
+    """A training snapshot on a 2-D toy: ``n`` samples from fixed noise and D's heat map on a grid.
+
+    ``score`` maps points to the value drawn (default ``sigmoid(model.D(p))``, a probability;
+    pass ``model.D`` for a critic's raw value). Use as ``fit(..., snapshot_fn=toy_snapshot)``
+    and draw a frame with :func:`draw_toy_frame`.
+    """
+    samples = model.sample(n, generator=torch.Generator().manual_seed(0))
+    fn = score or (lambda p: torch.sigmoid(model.D(p)))
+    with model.eval_mode():
+        _, _, heat = heat_map(fn, lim=lim, n=grid, device=model.device)
+    return {"samples": samples, "heat": torch.from_numpy(heat)}
+
+
+def draw_toy_frame(ax: plt.Axes, frame: dict, real: torch.Tensor | None = None, colorbar: bool = False,
+                   lim: float = 2.0, heat_label: str = "D(x)") -> Figure:
+    """Draw one :func:`toy_snapshot` frame: samples over the heat map (the grid size is read from the frame)."""
+    grid = frame["heat"].shape[0]
+    xs, ys = np.meshgrid(np.linspace(-lim, lim, grid), np.linspace(-lim, lim, grid))
+    return plot_points(frame["samples"], real=real, heat=(xs, ys, frame["heat"].numpy()), ax=ax, colorbar=colorbar,
+                       lim=lim, heat_label=heat_label)
+
+
 def timelapse(
     frames: Sequence[tuple[int, object]],
     draw: Callable[[plt.Axes, object], None] | None = None,
