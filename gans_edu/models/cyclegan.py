@@ -95,14 +95,14 @@ def make_config(data: Dataset, profile: str | None = None, **overrides: Any) -> 
     """The paper's settings; smaller profiles narrow the networks and batch images (never the losses)."""
     if data.kind != "image":
         raise ValueError(f"CycleGAN translates images, not the 2-D toy {data.name!r}")
-    budget = pick(smoke=dict(ngf=4, ndf=4, batch_size=4), cpu=dict(ngf=16, ndf=16, batch_size=16),
+    budget = pick(smoke=dict(ngf=4, ndf=4, batch_size=4), cpu=dict(ngf=8, ndf=16, batch_size=16),
                   gpu=dict(ngf=32, ndf=32, batch_size=16), profile=profile)
     return replace(CycleGANConfig(), **{**budget, **overrides})
 
 
 def default_steps(data: Dataset, profile: str | None = None) -> int:
     """Training steps per profile (cpu: under five minutes on one thread)."""
-    return pick(smoke=4, cpu=2500, gpu=20000, profile=profile)
+    return pick(smoke=4, cpu=1000, gpu=20000, profile=profile)
 
 
 def blocks_for(size: int) -> int:
