@@ -173,7 +173,7 @@ plt.show()
 # everywhere, a loss of 0.25. In our cpu run both discriminators stay ahead
 # of their generators (losses around 0.13-0.15, the generators' summed
 # adversarial loss around 1.0) without running away to 0, while the cycle and
-# identity errors fall fast in the first few hundred steps (from about 0.8 to
+# identity errors fall fast in the first few hundred steps (from about 1 to
 # 0.12): learning to invert each other is the easy part.
 #
 # ## Pictures: there and back again
@@ -225,7 +225,9 @@ plt.show()
 
 # %% [markdown]
 # And one fixed digit over training: the handwritten 3 and the printed 3 we
-# followed, as the translators learned (the strip is the static view).
+# followed, as the translators learned. Each frame shows the handwritten 3,
+# its translation to print, the printed 3 and its translation to handwriting
+# (the strip is the static view).
 
 # %%
 def draw_follow(ax, frame, k=3):
@@ -355,7 +357,7 @@ if nb.quality_checks:
 #   input's digit in 86% of them (99% on real handwriting, 96% on the
 #   untouched printed digits): the book's 80% target is met.
 #   **Handwritten -> printed barely moves.** Its outputs stay close to the
-#   inputs, a little bolder; the Frechet distance to printed digits does not
+#   inputs, a little smoothed; the Frechet distance to printed digits does not
 #   drop (525 against 520 untranslated; real 2.7), and the printed-digit
 #   classifier reads the input's digit in 71% of them, below the 76% it
 #   manages on untranslated handwriting: the 80% target is **not met** at this
@@ -368,7 +370,7 @@ if nb.quality_checks:
 #   where the digit in the middle is wrong: a generator can hide what it
 #   needs for the way back in details a classifier does not look at.
 #   **The ablations** (same seed, same 1,000 steps): GAN alone loses the
-#   digit (20% and 26% kept) and collapses onto a few shapes (Frechet
+#   digit (about 20% and 25% kept) and collapses onto a few shapes (Frechet
 #   distances 1,010 and 1,186, twice the full model's), the paper's
 #   "GAN alone" result. Without the cycle loss but with the identity loss,
 #   57% and 67% are kept and the round trip fails (cycle errors 0.14 and
