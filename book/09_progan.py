@@ -283,7 +283,8 @@ plt.show()
 # resolution, then the final samples.
 
 # %%
-ends = [(f"{r}x{r}, end of {'fade-in' if k % 2 else 'stable phase'}", x[:8]) for k, (_, r, a, x) in enumerate(model.phase_samples)]
+ends = [(f"{r}x{r}, end of {'fade-in' if k % 2 else 'stable phase'}", x[:8])
+        for k, (_, r, _, x) in enumerate(model.phase_samples)]
 final_z = model.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)
 with torch.no_grad():
     ends.append(("final 32x32", model.G_ema(final_z, 32, 1.0)[:8].cpu()))
