@@ -437,7 +437,7 @@ assert all(len(c) >= 1 for c in curves.values()) and abs(fixed_run.seconds - run
 #   non-progressive training about 5.4 times sooner at 1024x1024 (Figure 4),
 #   with better final results.
 # * **Here** (cpu profile, one CPU thread, MNIST padded to 32x32, 42,000
-#   images in about 5.5 minutes of training): the mechanics behave as the
+#   images in about 5.3 minutes of training): the mechanics behave as the
 #   paper describes. The equalized learning rate gives layers with fan-in 8
 #   and 512 the same relative Adam step (1.06% and 1.00%), where He's
 #   initialisation gives 2.1% and 16%; at $\alpha = 0$ the grown networks

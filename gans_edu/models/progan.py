@@ -31,7 +31,7 @@ Map from the paper to the code:
 * Sec. 5 / App. D, sliced Wasserstein distance on Laplacian-pyramid patches -> :mod:`gans_edu.metrics.swd`.
 
 Scale: the paper grows to 1024x1024 with 512 feature maps; the book grows MNIST padded to 32x32
-(4 -> 8 -> 16 -> 32) with at most 64 maps and far fewer images per phase in the cpu profile.
+(4 -> 8 -> 16 -> 32) with at most 32 maps (8 at 32x32) and 6,000 images per phase in the cpu profile.
 ``progressive=False`` trains the final-resolution networks from the start with the same losses
 (the paper's baseline for its 5.4x speed-up).
 """
