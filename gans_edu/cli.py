@@ -218,7 +218,10 @@ def cmd_train(args: argparse.Namespace) -> None:
         model = build_model(args.model, data, profile=profile, device=device, config=saved["config"])
     else:
         model = build_model(args.model, data, profile=profile, device=device, **overrides)
-    steps = args.steps if args.steps is not None else (saved["steps"] if saved else default_steps(args.model, data, profile))
+    if args.steps is not None:
+        steps = args.steps
+    else:  # the saved run's length, or the profile's (with --set overrides: they can set ProGAN's schedule)
+        steps = saved["steps"] if saved else default_steps(args.model, data, profile, **overrides)
     if args.minutes is not None:
         steps = None  # the clock decides
     config = {

@@ -8,6 +8,7 @@ entry). A paper not yet written is listed with ``module=None``.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -101,5 +102,10 @@ def build_model(
     return cls(cfg, data.sample_shape, device)
 
 
-def default_steps(name: str, data: Dataset, profile: str | None = None) -> int:
-    return int(_module(name).default_steps(data, profile))
+def default_steps(name: str, data: Dataset, profile: str | None = None, **overrides: Any) -> int:
+    """The profile's training steps for ``name``; ``overrides`` (config fields) matter for models whose
+    schedule sets the length (ProGAN's images per phase); other models ignore them."""
+    fn = _module(name).default_steps
+    if overrides and "overrides" in inspect.signature(fn).parameters:
+        return int(fn(data, profile, **overrides))
+    return int(fn(data, profile))

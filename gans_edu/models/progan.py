@@ -144,8 +144,9 @@ def total_images(config: ProGANConfig) -> int:
     return (1 + 2 * doublings) * config.images_per_phase
 
 
-def default_steps(data: Dataset, profile: str | None = None) -> int:
-    cfg = make_config(data, profile)
+def default_steps(data: Dataset, profile: str | None = None, **overrides) -> int:
+    """Steps that complete the whole schedule (every phase), with the config ``overrides`` applied."""
+    cfg = make_config(data, profile, **overrides)
     return math.ceil(total_images(cfg) / cfg.batch_size)
 
 

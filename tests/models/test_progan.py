@@ -254,3 +254,8 @@ def test_cli_train_grows_samples_and_resumes(tmp_path):
     x = np.load(tmp_path / "s.npz")["x"]
     assert x.shape == (10, 1, 32, 32) and np.isfinite(x).all()
     assert main(["train", "progan", "--profile", "smoke", "--set", "resolution=48", "--out", str(tmp_path / "bad")]) == 2
+    # without --steps the run covers the whole schedule of the overridden config, not the profile's default one
+    full = tmp_path / "full"
+    assert main(["train", "progan", "--profile", "smoke", "--no-eval", "--set", "images_per_phase=48", "--out", str(full)]) == 0
+    cfg = json.loads((full / "config.json").read_text())
+    assert cfg["steps_done"] == 21, cfg["steps_done"]  # 7 phases x 48 images / batch 16 (the profile's default: 28)
