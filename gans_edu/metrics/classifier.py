@@ -57,16 +57,16 @@ class MnistClassifier(nn.Module):
         return self.head(self.features(x))  # (B, 10) logits
 
 
-@lru_cache(maxsize=1)
-def load_classifier() -> MnistClassifier:
-    """The shipped classifier, in eval mode, on the CPU (move it where you need it)."""
+@lru_cache(maxsize=4)
+def load_classifier(weights: str = WEIGHTS, rebuild: str = "gans_edu.metrics.train_classifier") -> MnistClassifier:
+    """A shipped classifier (default: the MNIST one), in eval mode, on the CPU (move it where you need it).
+
+    ``weights`` names a file in ``gans_edu/weights``; ``rebuild`` is the module that makes it (for the error).
+    """
     model = MnistClassifier()
-    ref = resources.files("gans_edu.weights").joinpath(WEIGHTS)
+    ref = resources.files("gans_edu.weights").joinpath(weights)
     if not ref.is_file():
-        raise FileNotFoundError(
-            f"classifier weights {WEIGHTS} are missing; rebuild them with "
-            "'python -m gans_edu.metrics.train_classifier'"
-        )
+        raise FileNotFoundError(f"classifier weights {weights} are missing; rebuild them with 'python -m {rebuild}'")
     with resources.as_file(ref) as path:
         state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(state)
@@ -74,9 +74,9 @@ def load_classifier() -> MnistClassifier:
 
 
 @torch.no_grad()
-def classify(x: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(features (N, 128), probabilities (N, 10))`` for images in [-1, 1]."""
-    model = load_classifier()
+def classify(x: torch.Tensor, batch_size: int = 500, model: MnistClassifier | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(features (N, 128), probabilities (N, 10))`` for images in [-1, 1] (default model: the MNIST classifier)."""
+    model = model or load_classifier()
     feats, probs = [], []
     for chunk in x.detach().float().cpu().split(batch_size):
         f = model.features(chunk)

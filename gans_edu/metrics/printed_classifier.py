@@ -16,44 +16,27 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from gans_edu.metrics.classifier import MnistClassifier
+from gans_edu.metrics.classifier import MnistClassifier, classify, load_classifier
 from gans_edu.metrics.train_classifier import accuracy, augment
 from gans_edu.utils import seed_everything
 
 WEIGHTS = "printed_classifier.pt"
 
 
-@lru_cache(maxsize=1)
 def load_printed_classifier() -> MnistClassifier:
-    """The shipped printed-digit classifier, in eval mode, on the CPU."""
-    model = MnistClassifier()
-    ref = resources.files("gans_edu.weights").joinpath(WEIGHTS)
-    if not ref.is_file():
-        raise FileNotFoundError(
-            f"classifier weights {WEIGHTS} are missing; rebuild them with 'python -m gans_edu.metrics.printed_classifier'"
-        )
-    with resources.as_file(ref) as path:
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return model.eval()
+    """The shipped printed-digit classifier, in eval mode, on the CPU (cached by :func:`load_classifier`)."""
+    return load_classifier(WEIGHTS, rebuild="gans_edu.metrics.printed_classifier")
 
 
-@torch.no_grad()
 def classify_printed(x: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
     """Return ``(features (N, 128), probabilities (N, 10))`` of the printed-digit classifier, images in [-1, 1]."""
-    model = load_printed_classifier()
-    feats, probs = [], []
-    for chunk in x.detach().float().cpu().split(batch_size):
-        f = model.features(chunk)
-        feats.append(f)
-        probs.append(F.softmax(model.head(f), dim=1))
-    return torch.cat(feats), torch.cat(probs)
+    return classify(x, batch_size, model=load_printed_classifier())
 
 
 def train(epochs: int = 15, seed: int = 0, batch_size: int = 64) -> tuple[MnistClassifier, float]:
