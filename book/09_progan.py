@@ -160,16 +160,7 @@ test = load_dataset("mnist", "test", pad_to=32, verbose=False)
 # measure how far the *effective* weights $c\,w$ moved, relative to their size.
 
 # %%
-def relative_step(fan_in, equalized):
-    torch.manual_seed(0)
-    layer = P.EqualizedLinear(fan_in, 32, equalized=equalized)
-    before = (layer.weight * layer.scale).detach().clone()
-    opt = torch.optim.Adam(layer.parameters(), lr=1e-2, betas=(0.0, 0.99))
-    layer(torch.randn(64, fan_in)).pow(2).mean().backward()
-    opt.step()
-    return ((layer.weight * layer.scale).detach() - before).norm().item() / before.norm().item()
-
-
+relative_step = P.relative_adam_step  # one Adam step on a fresh layer; see gans_edu/models/progan.py
 steps_table = pd.DataFrame({"equalized (c at run time)": [relative_step(n, True) for n in (8, 512)],
                             "He init (c at start)": [relative_step(n, False) for n in (8, 512)]},
                            index=["fan-in 8", "fan-in 512"])

@@ -204,6 +204,20 @@ class EqualizedLinear(nn.Module):
         return F.linear(x, self.weight * self.scale, self.bias)
 
 
+def relative_adam_step(fan_in: int, equalized: bool, lr: float = 1e-2, seed: int = 0) -> float:
+    """How far one Adam step moves a fresh :class:`EqualizedLinear`'s *effective* weights ``c w``, relative to
+    their size: about the same for every fan-in with the equalized learning rate (Sec. 4.1), and growing
+    with ``sqrt(fan_in)`` when ``c`` is applied only at initialisation (the chapter's demonstration)."""
+    torch.manual_seed(seed)
+    layer = EqualizedLinear(fan_in, 32, equalized=equalized)
+    before = (layer.weight * layer.scale).detach().clone()
+    opt = torch.optim.Adam(layer.parameters(), lr=lr, betas=(0.0, 0.99))
+    layer(torch.randn(64, fan_in)).pow(2).mean().backward()
+    opt.step()
+    after = (layer.weight * layer.scale).detach()
+    return ((after - before).norm() / before.norm()).item()
+
+
 def pixel_norm(a: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     """Sec. 4.2: each pixel's feature vector divided by its root mean square over the channels (dim 1)."""
     return a * torch.rsqrt(a.pow(2).mean(dim=1, keepdim=True) + eps)
