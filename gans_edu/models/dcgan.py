@@ -10,9 +10,14 @@ Map from the paper to the code:
   - "Use batchnorm in both the generator and the discriminator", but not "to the
     generator output layer and the discriminator input layer" -> :func:`_g_block`
     / :func:`_d_block` with ``bn=`` off for exactly those two layers.
-  - "Remove fully connected hidden layers": G's first layer projects z and
-    reshapes it (a transposed convolution on a 1x1 input), D's last layer is a
-    convolution over the whole final feature map, giving one logit.
+  - "Remove fully connected hidden layers for deeper architectures": G's first
+    layer projects z and reshapes it (a transposed convolution on a 1x1 input),
+    D's last layer is a convolution over the whole final feature map, giving one
+    logit. The official code's MNIST network (dcgan_code ``mnist/train_cond_dcgan.py``)
+    is shallow (two convolutions each way) and keeps one fully connected hidden
+    layer of 1024 units in each network (G: z -> FC 1024 -> project to 7x7;
+    D: ... -> FC 1024 -> logit), with batch norm and the same activations;
+    ``DCGANConfig.dense`` follows it at 28x28 (see below).
   - "Use ReLU activation in the generator for all layers except for the output,
     which uses Tanh"; "Use LeakyReLU activation in the discriminator for all
     layers" (slope 0.2, Sec. 4) -> ``nn.ReLU`` / ``nn.Tanh`` / ``nn.LeakyReLU(0.2)``.
@@ -27,10 +32,14 @@ Map from the paper to the code:
   :meth:`Discriminator.features`.
 
 The architecture follows the data: 28x28 digits start G from a 7x7 map (two
-upsamplings), 32x32 and 64x64 images from a 4x4 map (three or four), as in the
-paper's 64x64 LSUN generator (Fig. 1). Deviation: the cpu profile halves the
-base width (32 channels instead of 64) so that training fits in five minutes on
-two cores; the algorithm is unchanged.
+upsamplings) and, as in the official MNIST code, keep a fully connected hidden
+layer in G and D (``dense``; set ``dense=0`` for the all-convolutional
+networks, which at this depth and budget give much weaker digits, as chapter 2
+measures); 32x32 and 64x64 images start from a 4x4 map (three or four
+upsamplings) with no dense layer, as in the paper's 64x64 LSUN generator
+(Fig. 1). Deviation: the cpu profile halves the base width (32 channels instead
+of 64) and quarters the dense layer (256 units instead of 1024) so that
+training fits in five minutes on two cores; the algorithm is unchanged.
 """
 
 from __future__ import annotations
@@ -65,6 +74,9 @@ class DCGANConfig:
     leak: float = 0.2  # Sec. 4: "the slope of the leak was set to 0.2"
     weight_decay: float = 0.0  # paper: none; dcgan_code uses an L2 penalty of 1e-5
     g_loss: str = "non-saturating"  # the 2014 paper's practical G loss, as in dcgan_code
+    # Units of the fully connected hidden layer in G and D; None: by image size (1024 at 28x28, as
+    # dcgan_code's MNIST network, ngfc = ndfc = 1024; none for 2^k images, Sec. 3); 0: none.
+    dense: int | None = None
 
     def __post_init__(self) -> None:
         if self.z_dist not in ("uniform", "normal"):
@@ -72,13 +84,23 @@ class DCGANConfig:
         for name in ("z_dim", "ngf", "ndf", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.dense is not None and self.dense < 0:
+            raise ValueError(f"dense must be >= 0 (0: no dense layer) or None (by image size), got {self.dense}")
+
+    def dense_units(self, image_size: int) -> int:
+        """The dense layer's width for this image size (0: the all-convolutional networks)."""
+        if self.dense is not None:
+            return self.dense
+        return 1024 if layout(image_size)[0] == 7 else 0
 
 
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> DCGANConfig:
     """The paper's settings; the smoke and cpu profiles narrow the networks (never the algorithm)."""
     if data.kind != "image":
         raise ValueError(f"DCGAN is convolutional and needs images, not the 2-D toy {data.name!r}")
-    width = pick(smoke=dict(ngf=8, ndf=8), cpu=dict(ngf=32, ndf=32), gpu=dict(), profile=profile)
+    width = pick(smoke=dict(ngf=8, ndf=8, dense=32), cpu=dict(ngf=32, ndf=32, dense=256), gpu=dict(), profile=profile)
+    if DCGANConfig().dense_units(data.sample_shape[-1]) == 0:
+        width.pop("dense", None)  # 2^k images: the all-convolutional networks in every profile
     return replace(DCGANConfig(), **{**width, **overrides})
 
 
@@ -109,16 +131,19 @@ def _d_block(c_in: int, c_out: int, leak: float, bn: bool = True) -> list[nn.Mod
 
 
 class Generator(nn.Module):
-    """z -> project and reshape -> (fractional-strided conv, BN, ReLU) x n -> tanh image."""
+    """z -> [FC ``dense``, BN, ReLU] -> project and reshape -> (fractional-strided conv, BN, ReLU) x n -> tanh image."""
 
-    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...], dense: int = 0) -> None:
         super().__init__()
         channels, size = sample_shape[0], sample_shape[-1]
         start, n = layout(size)
         widths = [cfg.ngf * 2 ** (n - 1 - i) for i in range(n)]  # e.g. 28x28, ngf 64: [128, 64]
+        # dcgan_code's MNIST G: z -> FC 1024, BN, ReLU before the projection (absent for 2^k images).
+        self.dense = nn.Sequential(nn.Linear(cfg.z_dim, dense, bias=False), nn.BatchNorm1d(dense), nn.ReLU()) \
+            if dense else nn.Identity()
         # "Project and reshape" (Fig. 1): a transposed conv on a 1x1 map is a matrix multiply.
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(cfg.z_dim, widths[0], start, bias=False),  # (B, z, 1, 1) -> (B, w0, s, s)
+            nn.ConvTranspose2d(dense or cfg.z_dim, widths[0], start, bias=False),  # (B, z, 1, 1) -> (B, w0, s, s)
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(),
         ]
@@ -130,13 +155,14 @@ class Generator(nn.Module):
         self.z_dim = cfg.z_dim
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(-1, self.z_dim, 1, 1))  # (B, z) -> (B, C, H, W)
+        h = self.dense(z.view(-1, self.z_dim))  # (B, z) -> (B, dense), or (B, z) unchanged
+        return self.net(h[:, :, None, None])  # (B, c, 1, 1) -> (B, C, H, W)
 
 
 class Discriminator(nn.Module):
-    """Image -> (strided conv, BN, LeakyReLU) x n -> one conv over the last map -> logit."""
+    """Image -> (strided conv, BN, LeakyReLU) x n -> one conv over the last map (or FC ``dense``, BN, LeakyReLU, FC) -> logit."""
 
-    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...], dense: int = 0) -> None:
         super().__init__()
         channels, size = sample_shape[0], sample_shape[-1]
         start, n = layout(size)
@@ -145,7 +171,13 @@ class Discriminator(nn.Module):
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak)))  # (B, c_in, s, s) -> (B, c_out, s/2, s/2)
         self.blocks = nn.ModuleList(blocks)
-        self.out = nn.Conv2d(widths[-1], 1, start)  # (B, w, s0, s0) -> (B, 1, 1, 1)
+        if dense:  # dcgan_code's MNIST D: flatten -> FC 1024, BN, LeakyReLU -> FC 1 logit
+            self.out = nn.Sequential(
+                nn.Flatten(), nn.Linear(widths[-1] * start * start, dense, bias=False), nn.BatchNorm1d(dense),
+                nn.LeakyReLU(cfg.leak), nn.Linear(dense, 1),
+            )
+        else:  # Sec. 3: no dense layer; one convolution over the last map
+            self.out = nn.Conv2d(widths[-1], 1, start)  # (B, w, s0, s0) -> (B, 1, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for block in self.blocks:
@@ -163,13 +195,13 @@ class Discriminator(nn.Module):
 
 
 def init_weights(module: nn.Module, std: float = 0.02, bn_gain_std: float = 0.02) -> None:
-    """Sec. 4: conv weights ~ N(0, std); BN gains ~ N(1, bn_gain_std) and biases 0 (dcgan_code)."""
+    """Sec. 4: conv and dense weights ~ N(0, std); BN gains ~ N(1, bn_gain_std) and biases 0 (dcgan_code)."""
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             nn.init.normal_(m.weight, 1.0, bn_gain_std)
             nn.init.zeros_(m.bias)
 
@@ -183,8 +215,9 @@ class DCGAN(GANModel):
         super().__init__(config, sample_shape, device)
         if len(self.sample_shape) != 3:
             raise ValueError(f"DCGAN needs images of shape (C, H, W), got sample shape {self.sample_shape}")
-        self.G = Generator(config, self.sample_shape)
-        self.D = Discriminator(config, self.sample_shape)
+        dense = config.dense_units(self.sample_shape[-1])
+        self.G = Generator(config, self.sample_shape, dense)
+        self.D = Discriminator(config, self.sample_shape, dense)
         for net in (self.G, self.D):
             init_weights(net, config.init_std, config.bn_gain_std)
             net.to(self.device)

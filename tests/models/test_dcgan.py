@@ -50,12 +50,15 @@ def test_init_statistics():
     """Sec. 4: conv weights ~ N(0, 0.02); dcgan_code: BN gains ~ N(1, 0.02). PyTorch's default init fails both."""
     torch.manual_seed(0)
     m = DCGAN(DCGANConfig(), (1, 28, 28))  # full width: enough weights for tight statistics
+    assert any(isinstance(p, nn.Linear) for p in m.G.modules())  # 28x28: the dense layers are initialised too
     for net in (m.G, m.D):
-        w = torch.cat([p.weight.flatten() for p in net.modules() if isinstance(p, (nn.Conv2d, nn.ConvTranspose2d))])
+        w = torch.cat([p.weight.flatten() for p in net.modules()
+                       if isinstance(p, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))])
         assert abs(w.mean()) < 2e-3 and abs(w.std() - 0.02) < 1e-3, (w.mean(), w.std())
-        gains = torch.cat([p.weight for p in net.modules() if isinstance(p, nn.BatchNorm2d)])
+        gains = torch.cat([p.weight for p in net.modules() if isinstance(p, (nn.BatchNorm1d, nn.BatchNorm2d))])
         assert abs(gains.mean() - 1) < 5e-3 and 0.01 < gains.std() < 0.03, (gains.mean(), gains.std())
-        biases = [p.bias for p in net.modules() if isinstance(p, (nn.BatchNorm2d, nn.Conv2d, nn.ConvTranspose2d))]
+        biases = [p.bias for p in net.modules()
+                  if isinstance(p, (nn.BatchNorm1d, nn.BatchNorm2d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
         assert all(float(b.detach().abs().max()) == 0 for b in biases if b is not None)
 
 
@@ -63,10 +66,10 @@ def _layers(net: nn.Module) -> list[nn.Module]:
     return [m for m in net.modules() if not isinstance(m, (nn.Sequential, nn.ModuleList, Generator, Discriminator))]
 
 
-@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 64, 64)])
-def test_batchnorm_placement(shape):
-    """BN after every hidden conv of G and D, but never on G's output layer nor D's input layer."""
-    m = DCGAN(DCGANConfig(ngf=8, ndf=8), shape)
+@pytest.mark.parametrize("shape,dense", [((1, 28, 28), 0), ((1, 28, 28), 16), ((3, 64, 64), None)])
+def test_batchnorm_placement(shape, dense):
+    """BN after every hidden conv (and dense layer) of G and D, but never on G's output layer nor D's input layer."""
+    m = DCGAN(DCGANConfig(ngf=8, ndf=8, dense=dense), shape)
     g, d = _layers(m.G), _layers(m.D)
     # G: the output conv goes straight into tanh.
     assert isinstance(g[-1], nn.Tanh) and isinstance(g[-2], nn.ConvTranspose2d) and g[-2].out_channels == shape[0]
@@ -75,10 +78,31 @@ def test_batchnorm_placement(shape):
     assert isinstance(d[0], nn.Conv2d) and d[0].in_channels == shape[0] and isinstance(d[1], nn.LeakyReLU)
     # Every other conv is followed by BN.
     g_convs = [i for i, x in enumerate(g) if isinstance(x, nn.ConvTranspose2d)][:-1]
-    d_convs = [i for i, x in enumerate(d) if isinstance(x, nn.Conv2d)][1:-1]
+    d_convs = [i for i, x in enumerate(d) if isinstance(x, nn.Conv2d)][1:]
+    if not dense:
+        d_convs = d_convs[:-1]  # the last conv is D's output layer
     assert g_convs and all(isinstance(g[i + 1], nn.BatchNorm2d) for i in g_convs)
     assert all(isinstance(d[i + 1], nn.BatchNorm2d) for i in d_convs)
-    assert len(d_convs) == layout(shape[-1])[1] - 1  # a 28x28 D has one BN layer, a 64x64 D three
+    assert len(d_convs) == layout(shape[-1])[1] - 1  # a 28x28 D has one BN conv layer, a 64x64 D three
+    # The dense hidden layers (dcgan_code's MNIST networks) are batch-normalised; D's output layer is not.
+    g_fc = [i for i, x in enumerate(g) if isinstance(x, nn.Linear)]
+    d_fc = [i for i, x in enumerate(d) if isinstance(x, nn.Linear)]
+    assert len(g_fc) == (1 if dense else 0) and len(d_fc) == (2 if dense else 0)
+    assert all(isinstance(g[i + 1], nn.BatchNorm1d) for i in g_fc)
+    if dense:
+        assert isinstance(d[d_fc[0] + 1], nn.BatchNorm1d) and d_fc[-1] == len(d) - 1
+
+
+def test_dense_layer_by_image_size():
+    """dcgan_code's MNIST networks keep a dense hidden layer (1024); 2^k images follow Sec. 3 without one."""
+    assert DCGANConfig().dense_units(28) == 1024 and DCGANConfig().dense_units(64) == 0
+    assert DCGANConfig(dense=0).dense_units(28) == 0  # the all-convolutional networks at 28x28
+    mnist_like = load_dataset("mnist", "train", n=8, verbose=False)
+    assert make_config(mnist_like, "cpu").dense == 256 and make_config(mnist_like, "gpu").dense is None
+    m = DCGAN(make_config(mnist_like, "smoke"), (1, 28, 28))
+    assert m.G.dense[0].out_features == 32 and m.D.out[1].out_features == 32
+    with pytest.raises(ValueError, match="dense must be >= 0"):
+        DCGANConfig(dense=-1)
 
 
 def test_g_output_is_not_batch_normalised():
