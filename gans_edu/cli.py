@@ -323,6 +323,12 @@ def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile:
     samples = model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed + 1))
     report = evaluate(samples, dataset, labels=labels)
     report["seconds"] = round(time.perf_counter() - t0, 2)
+    if getattr(model.config, "semi_supervised", False):  # improved-gan's Sec. 5 mode: D is a classifier
+        from gans_edu.data import load_dataset
+
+        test = load_dataset(dataset, "test", verbose=False)
+        report["classifier"] = {"test_error": model.test_error(test.x, test.y), "test_digits": len(test)}
+        print(f"semi-supervised D: test error {report['classifier']['test_error']:.2%} on {len(test)} test digits")
     print(metrics_table(report).to_string())
     (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "
