@@ -26,19 +26,35 @@ Map from the paper to the code:
 * Sec. 5, semi-supervised learning: D becomes a (K+1)-class classifier whose
   "fake" logit is fixed at 0, so ``D(x) = Z(x) / (Z(x) + 1)`` with
   ``Z(x) = sum_k exp(l_k(x))``; D's loss is the supervised cross-entropy on the
-  labelled examples plus the unsupervised GAN loss; G uses feature matching ->
-  :func:`semi_supervised_d_loss`, :meth:`ImprovedGAN.train_step`. The official MNIST
-  code's D has Gaussian noise layers (std 0.3 on the input, 0.5 on hidden layers)
-  and weight normalisation instead of batch norm; we follow it in this mode.
+  labelled examples plus the unsupervised GAN loss, written with logsumexp and
+  softplus as in the official code; G uses feature matching on D's last hidden
+  layer -> :func:`semi_supervised_d_loss`, :meth:`ImprovedGAN.train_step`.
+  This mode uses the official MNIST code's networks and training
+  (openai/improved-gan, ``mnist_svhn_cifar10/train_mnist_feature_matching.py``
+  and its ``nn.py``): D an MLP 784-1000-500-250-250-250-10 with weight
+  normalisation, a data-dependent initialisation on 500 digits, ReLU, Gaussian
+  noise of std 0.3 on the input and 0.5 after each hidden layer, all on data in
+  [0, 1] (:class:`SSLDiscriminator`, :class:`WNLinear`); G an MLP
+  100-500-500-784 with batch norm, softplus and a weight-normalised sigmoid
+  output, noise U(0, 1) (:class:`SSLGenerator`); the code's own Adam, whose
+  epsilon sits inside the square root (:class:`OfficialAdam`), lr 0.003, beta1
+  0.5, batch 100, all 100 labelled digits in every step; the classifier is a
+  running average of D's weights (``D_avg``).
 
-Deviations: the networks are DCGAN's convolutional ones (the paper's MNIST
-networks are MLPs); the cpu profile halves their width; the semi-supervised
-model is evaluated with D's current weights, not the official code's running
-average of them. Historical averaging's weight is not given in the paper; we use 1.
+Deviations: the networks of the Sec. 3 techniques are DCGAN's convolutional ones
+(the paper's MNIST networks are MLPs) and the cpu profile halves their width.
+Historical averaging's weight is not given in the paper; we use 1. In
+semi-supervised mode: the running average of D is bias-corrected (the official
+``a += 0.0001 (p - a)`` starts from 0 and is meant for 180,000 steps; ours are a
+few thousand) and its decay is a config field; the cpu profile halves the MLPs'
+widths (a budget, as elsewhere in the book); our MNIST offline has 4,000
+unlabelled training digits instead of 60,000.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -204,6 +220,145 @@ class GaussianNoise(nn.Module):
         return x + self.std * torch.randn_like(x) if self.training and self.std > 0 else x
 
 
+# --------------------------------------------------------------------------- Sec. 5: the official MNIST networks
+
+
+class WNLinear(nn.Module):
+    """A weight-normalised dense layer as in the official MNIST code (``nn.DenseLayer``, Salimans & Kingma 2016).
+
+    ``W = theta * scale / ||theta||`` per output unit, ``theta ~ N(0, 0.1)``, ``scale`` starting at 1. The scale is
+    trained only where the official code says ``train_scale=True`` (D's output layer); elsewhere it is set once by
+    :meth:`data_init` and then fixed (a buffer). :meth:`data_init` is the code's data-dependent initialisation:
+    on a batch, it sets ``scale`` and ``bias`` so that every unit's pre-activation has mean 0 and variance 1.
+    """
+
+    def __init__(self, n_in: int, n_out: int, train_scale: bool = False, init_std: float = 0.1) -> None:
+        super().__init__()
+        self.theta = nn.Parameter(torch.randn(n_out, n_in) * init_std)
+        self.bias = nn.Parameter(torch.zeros(n_out))
+        if train_scale:
+            self.scale = nn.Parameter(torch.ones(n_out))
+        else:
+            self.register_buffer("scale", torch.ones(n_out))
+
+    def weight(self) -> torch.Tensor:
+        return self.theta * (self.scale / self.theta.norm(dim=1)).unsqueeze(1)  # (out, in), rows of norm `scale`
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight(), self.bias)
+
+    @torch.no_grad()
+    def data_init(self, x: torch.Tensor) -> torch.Tensor:
+        """Set scale and bias from the batch ``x`` (mean 0, std 1 per unit); returns the normalised pre-activations."""
+        a = F.linear(x, self.weight())
+        mean, std = a.mean(0), a.std(0, unbiased=False)
+        self.scale.div_(std)
+        self.bias.copy_(-mean / std)
+        return (a - mean) / std
+
+
+class SSLDiscriminator(nn.Module):
+    """The official semi-supervised MNIST D: an MLP 784-1000-500-250-250-250-K with weight normalisation and ReLU,
+    Gaussian noise (std 0.3) on the input and (std 0.5) after every hidden layer, K class logits.
+
+    Inputs are the book's images in [-1, 1]; the official code's data are in [0, 1] (the noise stds are
+    relative to that range), so D first maps ``x -> (x + 1) / 2``.
+    """
+
+    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        widths = [math.prod(sample_shape), *cfg.ssl_d_widths]
+        self.hidden = nn.ModuleList([WNLinear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+        self.out = WNLinear(widths[-1], cfg.num_classes, train_scale=True)
+        self.input_noise = GaussianNoise(cfg.d_input_noise)
+        self.hidden_noise = GaussianNoise(cfg.d_hidden_noise)
+        self.feature_dim = widths[-1]
+        self.mbd = None
+
+    def forward(self, x: torch.Tensor, features: bool = False):
+        """Logits ``(B, K)``; with ``features=True`` also the last hidden layer ``(B, 250)`` (before its noise)."""
+        h = self.input_noise((x.flatten(1) + 1) / 2)  # (B, C, H, W) in [-1, 1] -> (B, CHW) in [0, 1], plus noise
+        f = h
+        for layer in self.hidden:
+            f = F.relu(layer(h))
+            h = self.hidden_noise(f)
+        logits = self.out(h)
+        return (logits, f) if features else logits
+
+    @torch.no_grad()
+    def data_init(self, x: torch.Tensor) -> None:
+        """The official code's ``init_param(trainx[:500])``: layer by layer, noise on, as in its init pass."""
+        h = self.input_noise((x.flatten(1) + 1) / 2)
+        for layer in self.hidden:
+            h = self.hidden_noise(F.relu(layer.data_init(h)))
+        self.out.data_init(h)
+
+
+class SSLGenerator(nn.Module):
+    """The official semi-supervised MNIST G: ``z ~ U(0, 1)^100`` -> 500 -> 500 (dense, batch norm without gain,
+    softplus) -> 784 (weight-normalised dense, sigmoid). Its output in [0, 1] is mapped to the book's [-1, 1]."""
+
+    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.sample_shape, self.z_dim = tuple(sample_shape), cfg.z_dim
+        widths = [cfg.z_dim, *cfg.ssl_g_widths]
+        layers: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            lin = nn.Linear(a, b, bias=False)  # the batch norm's shift replaces the bias, as in nn.batch_norm
+            nn.init.xavier_uniform_(lin.weight)  # Lasagne's default (Glorot uniform)
+            layers += [lin, nn.BatchNorm1d(b, affine=False), _Shift(b), nn.Softplus()]
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(widths[-1], math.prod(sample_shape))
+        nn.init.xavier_uniform_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+        weight_norm(self.out)  # nn.l2normalize: unit-norm rows times a trained scale that starts at 1
+        nn.init.ones_(self.out.parametrizations.weight.original0)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = torch.sigmoid(self.out(self.body(z.flatten(1))))  # (B, z) -> (B, CHW) in [0, 1]
+        return (2 * x - 1).view(-1, *self.sample_shape)  # the book's range [-1, 1]
+
+
+class OfficialAdam(torch.optim.Optimizer):
+    """Adam exactly as the official code's ``nn.adam_updates``: ``p -= lr * m_hat / sqrt(v_hat + 1e-8)``.
+
+    The only difference from ``torch.optim.Adam`` (``m_hat / (sqrt(v_hat) + eps)``) is where the epsilon sits: inside
+    the square root it acts like ``eps = 1e-4``, which slows the parameters whose gradients are that small (G's
+    first layers get gradients around 1e-5 here) instead of moving them at the full learning rate.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):  # noqa: D102
+        for group in self.param_groups:
+            (b1, b2), lr, eps = group["betas"], group["lr"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["step"], st["exp_avg"], st["exp_avg_sq"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                st["step"] += 1
+                m, v = st["exp_avg"], st["exp_avg_sq"]
+                m.lerp_(p.grad, 1 - b1)
+                v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                denom = (v / (1 - b2 ** st["step"])).add_(eps).sqrt_()  # sqrt(v_hat + eps)
+                p.addcdiv_(m, denom, value=-lr / (1 - b1 ** st["step"]))  # p -= lr m_hat / sqrt(v_hat + eps)
+
+
+class _Shift(nn.Module):
+    """A learned per-unit shift (the ``b`` of the official batch-norm layer with ``g=None``: no gain)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.b = nn.Parameter(torch.zeros(n))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.b
+
+
 # --------------------------------------------------------------------------- config
 
 
@@ -228,8 +383,15 @@ class ImprovedGANConfig:
     num_classes: int = 10  # K
     labels_per_class: int = 10  # 100 labels on MNIST, the paper's headline setting
     unsupervised_weight: float = 1.0  # official code: loss_lab + loss_unl; 0 trains the classifier on the labels alone
-    d_input_noise: float = 0.3  # official semi-supervised MNIST D: GaussianNoiseLayer(sigma=0.3) on the input
+    d_input_noise: float = 0.3  # official semi-supervised MNIST D: GaussianNoiseLayer(sigma=0.3) on the input (data in [0, 1])
     d_hidden_noise: float = 0.5  # ... and sigma=0.5 after each hidden layer
+    ssl_d_widths: tuple[int, ...] = (1000, 500, 250, 250, 250)  # official MNIST D's hidden layers
+    ssl_g_widths: tuple[int, ...] = (500, 500)  # official MNIST G's hidden layers
+    ssl_init_size: int = 500  # official: data-dependent initialisation on trainx[:500]
+    # The classifier is a running average of D's weights (official: a += 0.0001 (p - a), i.e. decay 0.9999, over
+    # 180,000 steps, so it averages the last ~1/18 of the run). Ours are ~10,000 steps: decay 0.999 averages the
+    # last ~1,000, a similar share; bias-corrected (see ImprovedGAN._update_average). 0: D's own weights.
+    ema_decay: float = 0.999
     # DCGAN's architecture and optimiser (Radford et al. Sec. 3-4).
     z_dim: int = 100
     ngf: int = 64
@@ -251,6 +413,11 @@ class ImprovedGANConfig:
             raise ValueError(f"real_target must be in (0.5, 1], got {self.real_target} (the paper: 0.9; official: 0.75)")
         if self.ha_weight < 0 or self.unsupervised_weight < 0:
             raise ValueError("ha_weight and unsupervised_weight must be >= 0")
+        self.ssl_d_widths, self.ssl_g_widths = tuple(self.ssl_d_widths), tuple(self.ssl_g_widths)  # lists from JSON
+        if not self.ssl_d_widths or min(self.ssl_d_widths + self.ssl_g_widths, default=1) <= 0 or self.ssl_init_size <= 0:
+            raise ValueError("ssl_d_widths needs at least one layer; every width and ssl_init_size must be positive")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay} (official: 0.9999; 0: D's own weights)")
 
 
 # Official MNIST code: Adam lr 0.003, beta1 0.5, batch 100; G with batch norm, D without minibatch features.
@@ -262,13 +429,23 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> Impro
     """The paper's settings on DCGAN's networks; the smoke and cpu profiles narrow them (never the algorithm)."""
     if data.kind != "image":
         raise ValueError(f"improved-gan uses DCGAN's convolutional networks and needs images, not {data.name!r}")
+    if overrides.get("semi_supervised"):
+        # The official MNIST MLPs; smoke and cpu halve their widths (cpu: about 10,000 steps in 10 min on one thread).
+        half = dict(ssl_d_widths=(500, 250, 125, 125, 125), ssl_g_widths=(250, 250))
+        width = pick(smoke=half, cpu=half, gpu=dict(), profile=profile)
+        return replace(ImprovedGANConfig(), **{**width, **SEMI_SUPERVISED, **overrides})
     width = pick(smoke=dict(ngf=8, ndf=8), cpu=dict(ngf=32, ndf=32), gpu=dict(), profile=profile)
-    ssl = SEMI_SUPERVISED if overrides.get("semi_supervised") else {}
-    return replace(ImprovedGANConfig(), **{**width, **ssl, **overrides})
+    return replace(ImprovedGANConfig(), **{**width, **overrides})
 
 
-def default_steps(data: Dataset, profile: str | None = None) -> int:
-    """Generator steps per profile (cpu: 1,663 steps of the default config took 5 min on one thread)."""
+def default_steps(data: Dataset, profile: str | None = None, **overrides) -> int:
+    """Generator steps per profile (cpu: 1,663 steps of the default config took 5 min on one thread).
+
+    Semi-supervised: cpu 10,000 steps (about 10 min on one thread at half width); gpu 30,000 (50 epochs of full
+    MNIST; the official code runs 300).
+    """
+    if overrides.get("semi_supervised"):
+        return pick(smoke=10, cpu=10_000, gpu=30_000, profile=profile)
     return pick(smoke=10, cpu=1600, gpu=10000, profile=profile)
 
 
@@ -279,7 +456,7 @@ class Discriminator(nn.Module):
     """DCGAN's D, with its last layer split: conv blocks -> features f -> [minibatch discrimination] -> linear.
 
     The linear layer over the flattened last map is DCGAN's final convolution
-    written as a matrix; it gives 1 logit, or K class logits in semi-supervised mode.
+    written as a matrix; it gives 1 logit. (Semi-supervised mode uses :class:`SSLDiscriminator`.)
     """
 
     def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
@@ -287,29 +464,23 @@ class Discriminator(nn.Module):
         channels, size = sample_shape[0], sample_shape[-1]
         start, n = layout(size)
         widths = [cfg.ndf * 2**i for i in range(n)]
-        ssl = cfg.semi_supervised
         blocks = [nn.Sequential(*_d_block(channels, widths[0], cfg.leak, bn=False))]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
-            # Semi-supervised: no batch norm (its statistics would differ between real, fake and test batches).
-            blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak, bn=not ssl)))
+            blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak, bn=True)))
         self.blocks = nn.ModuleList(blocks)
-        self.input_noise = GaussianNoise(cfg.d_input_noise if ssl else 0.0)
-        self.hidden_noise = GaussianNoise(cfg.d_hidden_noise if ssl else 0.0)
         self.feature_dim = widths[-1] * start * start
         self.mbd = (MinibatchDiscrimination(self.feature_dim, cfg.mbd_kernels, cfg.mbd_kernel_dim)
                     if cfg.minibatch_discrimination else None)
         extra = cfg.mbd_kernels if self.mbd is not None else 0
-        self.out = nn.Linear(self.feature_dim + extra, cfg.num_classes if ssl else 1)
+        self.out = nn.Linear(self.feature_dim + extra, 1)
 
     def forward(self, x: torch.Tensor, features: bool = False):
-        """Logits ``(B,)`` (or ``(B, K)``); with ``features=True`` also D's last hidden layer ``(B, F)``."""
-        x = self.input_noise(x)
+        """Logits ``(B,)``; with ``features=True`` also D's last hidden layer ``(B, F)``."""
         for block in self.blocks:
-            x = self.hidden_noise(block(x))  # (B, c, s, s) -> (B, c', s/2, s/2)
+            x = block(x)  # (B, c, s, s) -> (B, c', s/2, s/2)
         f = x.flatten(1)  # (B, w, s0, s0) -> (B, F)
         h = self.mbd(f) if self.mbd is not None else f  # (B, F) -> (B, F + mbd_kernels)
-        logits = self.out(h)
-        logits = logits.squeeze(1) if logits.shape[1] == 1 else logits
+        logits = self.out(h).squeeze(1)
         return (logits, f) if features else logits
 
 
@@ -340,37 +511,46 @@ class ImprovedGAN(GANModel):
         super().__init__(config, sample_shape, device)
         if len(self.sample_shape) != 3:
             raise ValueError(f"improved-gan needs images of shape (C, H, W), got sample shape {self.sample_shape}")
-        base = DCGANGenerator(config, self.sample_shape)  # reads z_dim and ngf from our config
-        init_weights(base, config.init_std, config.bn_gain_std)
-        if config.virtual_batchnorm:
-            # The reference batch is fixed once, here, and never redrawn (Sec. 3.5).
-            ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
-            self.G: nn.Module = VBNGenerator(base, ref_z, config.bn_gain_std)
-        else:
-            self.G = base
-        self.D = Discriminator(config, self.sample_shape)
-        init_weights(self.D, config.init_std, config.bn_gain_std)
-        nn.init.normal_(self.D.out.weight, 0.0, config.init_std)
-        nn.init.zeros_(self.D.out.bias)
+        self.G: nn.Module
+        self.D: nn.Module
         if config.semi_supervised:
-            # Weight normalisation as in the official D, with unit gains: each unit's output then has about the
-            # scale of its input (the official code's data-dependent init does the same), so the noise layers
-            # (std 0.3, 0.5) perturb the signal instead of drowning it (N(0, 0.02) weights would give ~0.1).
-            for layer in [b[0] for b in self.D.blocks] + [self.D.out]:
-                weight_norm(layer)
-                nn.init.ones_(layer.parametrizations.weight.original0)
+            # Sec. 5 with the official MNIST networks (MLPs, weight-normalised D with noise layers); its own tricks
+            # (minibatch discrimination, VBN, smoothing) are not used there, as in the official code.
+            self.G, self.D = SSLGenerator(config, self.sample_shape), SSLDiscriminator(config, self.sample_shape)
+        else:
+            base = DCGANGenerator(config, self.sample_shape)  # reads z_dim and ngf from our config
+            init_weights(base, config.init_std, config.bn_gain_std)
+            if config.virtual_batchnorm:
+                # The reference batch is fixed once, here, and never redrawn (Sec. 3.5).
+                ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
+                self.G = VBNGenerator(base, ref_z, config.bn_gain_std)
+            else:
+                self.G = base
+            self.D = Discriminator(config, self.sample_shape)
+            init_weights(self.D, config.init_std, config.bn_gain_std)
+            nn.init.normal_(self.D.out.weight, 0.0, config.init_std)
+            nn.init.zeros_(self.D.out.bias)
         for net in (self.G, self.D):
             net.to(self.device)
         self.nets = {"G": self.G, "D": self.D}
+        adam = OfficialAdam if config.semi_supervised else torch.optim.Adam  # the official MNIST code's own Adam
         self.optimizers = {
-            k: torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
-            for k, net in self.nets.items()
+            k: adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2)) for k, net in self.nets.items()
         }
         self.history = ({k: HistoricalAverage(list(net.parameters())) for k, net in self.nets.items()}
                         if config.historical_averaging else {})
         self.labelled: tuple[torch.Tensor, torch.Tensor] | None = None
+        # Semi-supervised: the data-dependent initialisation is done once, at the first step; D_avg is the running
+        # average of D's weights that classifies (official code), bias-corrected so that short runs average too.
+        self.initialised = not config.semi_supervised
+        self.D_avg: nn.Module | None = None
+        self.ema_steps = 0
+        if config.semi_supervised and config.ema_decay > 0:
+            self.D_avg = copy.deepcopy(self.D).eval().requires_grad_(False)
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        if self.config.semi_supervised:
+            return torch.rand(n, self.config.z_dim, generator=generator)  # U(0, 1), the official MNIST code
         return torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1  # U(-1, 1), as DCGAN
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -399,16 +579,43 @@ class ImprovedGAN(GANModel):
         self.set_labelled(torch.stack([xi for c in xs for xi in c]), torch.arange(k).repeat_interleave(per))
 
     @torch.no_grad()
-    def classify(self, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-        """Class predictions of the semi-supervised D (eval mode: no noise layers)."""
+    def _data_init(self, draw: Draw) -> None:
+        """The official code's data-dependent initialisation of D, on the first ``ssl_init_size`` digits drawn."""
+        xs, n = [], 0
+        while n < self.config.ssl_init_size:
+            x, _ = draw()  # labels unused
+            xs.append(x)
+            n += len(x)
+        self.D.data_init(torch.cat(xs)[: self.config.ssl_init_size])
+        if self.D_avg is not None:
+            self.D_avg.load_state_dict(self.D.state_dict())
+        self.initialised = True
+
+    @torch.no_grad()
+    def _update_average(self) -> None:
+        """``D_avg <- D_avg + r (D - D_avg)``: the official ``a += 0.0001 (p - a)`` from a = 0, divided by its weight sum
+        ``1 - decay^t`` (as Adam's bias correction), which makes ``r = (1 - decay) / (1 - decay^t)``."""
+        self.ema_steps += 1
+        d = self.config.ema_decay
+        r = (1 - d) / (1 - d**self.ema_steps)
+        for a, p in zip(self.D_avg.parameters(), self.D.parameters()):
+            a.lerp_(p, r)
+        for a, b in zip(self.D_avg.buffers(), self.D.buffers()):  # the fixed weight-norm scales
+            a.copy_(b)
+
+    @torch.no_grad()
+    def classify(self, x: torch.Tensor, batch_size: int = 500, averaged: bool = True) -> torch.Tensor:
+        """Class predictions of the semi-supervised D (eval mode: no noise layers); by default with the running
+        average of its weights, as the official code evaluates (``averaged=False``: D's current weights)."""
         if not self.config.semi_supervised:
             raise ValueError("classify needs semi_supervised=True")
+        net = self.D_avg if averaged and self.D_avg is not None and self.ema_steps > 0 else self.D
         with self.eval_mode():
-            return torch.cat([self.D(c.to(self.device)).argmax(1).cpu() for c in x.split(batch_size)])
+            return torch.cat([net(c.to(self.device)).argmax(1).cpu() for c in x.split(batch_size)])
 
-    def test_error(self, x: torch.Tensor, y: torch.Tensor) -> float:
+    def test_error(self, x: torch.Tensor, y: torch.Tensor, averaged: bool = True) -> float:
         """Share of ``x`` that D classifies wrongly."""
-        return float((self.classify(x) != y.cpu()).float().mean())
+        return float((self.classify(x, averaged=averaged) != y.cpu()).float().mean())
 
     # ------------------------------------------------------------------ training
     def _ha(self, name: str) -> torch.Tensor | float:
@@ -456,13 +663,18 @@ class ImprovedGAN(GANModel):
         cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         if self.labelled is None:
             self._collect_labelled(draw)
+        if not self.initialised:
+            self._data_init(draw)
         x_lab, y_lab = self.labelled
-        logits_lab = self.D(x_lab)
         if cfg.unsupervised_weight > 0:
             x_unl, _ = draw()  # the labels of unlabelled batches are never used
             fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
-            sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, self.D(x_unl), self.D(fake), cfg.unsupervised_weight)
+            # One pass over the three batches (D has no batch statistics, so this equals three passes, only faster).
+            logits_lab, logits_unl, logits_fake = self.D(torch.cat([x_lab, x_unl, fake])).split(
+                [len(x_lab), len(x_unl), len(fake)])
+            sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, logits_unl, logits_fake, cfg.unsupervised_weight)
         else:  # the labels-only control: the same classifier, no GAN term
+            logits_lab = self.D(x_lab)
             sup, unsup = F.cross_entropy(logits_lab, y_lab), torch.zeros((), device=self.device)
         d_loss = sup + unsup + self._ha("D")
         opt_d.zero_grad(set_to_none=True)
@@ -470,6 +682,8 @@ class ImprovedGAN(GANModel):
         opt_d.step()
         if "D" in self.history:
             self.history["D"].update()
+        if self.D_avg is not None:
+            self._update_average()
         out = {"d_sup": sup.detach(), "d_unsup": unsup.detach(),
                "train_acc": (logits_lab.argmax(1) == y_lab).float().mean().detach()}
         if cfg.unsupervised_weight == 0:  # the labels-only baseline: G plays no part
@@ -477,10 +691,12 @@ class ImprovedGAN(GANModel):
         x2, _ = draw()
         with torch.no_grad():
             _, real_f = self.D(x2, features=True)
+        self.D.requires_grad_(False)  # G's step needs no gradients for D's weights (saves their computation)
         _, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
         g_loss = feature_matching_loss(real_f, fake_f) + self._ha("G")
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        self.D.requires_grad_(True)
         opt_g.step()
         if "G" in self.history:
             self.history["G"].update()
@@ -492,6 +708,10 @@ class ImprovedGAN(GANModel):
         state: dict = {k: h.state_dict() for k, h in self.history.items()}
         if self.labelled is not None:
             state["labelled"] = [t.cpu() for t in self.labelled]
+        if self.config.semi_supervised:
+            state["initialised"] = self.initialised
+            if self.D_avg is not None:
+                state["D_avg"], state["ema_steps"] = self.D_avg.state_dict(), self.ema_steps
         return state
 
     def load_extra_state(self, state: dict) -> None:
@@ -500,3 +720,7 @@ class ImprovedGAN(GANModel):
                 h.load_state_dict(state[k])
         if "labelled" in state:
             self.set_labelled(*state["labelled"])
+        self.initialised = bool(state.get("initialised", self.initialised))
+        if self.D_avg is not None and "D_avg" in state:
+            self.D_avg.load_state_dict(state["D_avg"])
+            self.ema_steps = int(state["ema_steps"])

@@ -17,7 +17,9 @@ from gans_edu.models.improved_gan import (
     ImprovedGAN,
     ImprovedGANConfig,
     MinibatchDiscrimination,
+    OfficialAdam,
     VirtualBatchNorm2d,
+    WNLinear,
     discriminator_loss,
     feature_matching_loss,
     make_config,
@@ -25,6 +27,7 @@ from gans_edu.models.improved_gan import (
 )
 
 SMALL = dict(ngf=8, ndf=8, vbn_ref_size=16, mbd_kernels=10)
+SSL_SMALL = dict(semi_supervised=True, ssl_d_widths=(64, 32), ssl_g_widths=(32,), ssl_init_size=64)
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +35,15 @@ def mnist():
     return load_dataset("mnist", n=300, verbose=False)
 
 
-@pytest.mark.parametrize("tricks", [{}, dict(feature_matching=True, historical_averaging=True), dict(semi_supervised=True)])
+@pytest.mark.parametrize("tricks", [{}, dict(feature_matching=True, historical_averaging=True), SSL_SMALL])
 def test_shapes_and_step(mnist, tricks):
     torch.manual_seed(0)
     m = ImprovedGAN(ImprovedGANConfig(**SMALL, **tricks), (1, 28, 28))
     x = m.generate(m.noise(5))
     assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
     logits, f = m.D(x, features=True)
-    assert logits.shape == ((5, 10) if tricks.get("semi_supervised") else (5,)) and f.shape == (5, 16 * 7 * 7)
+    ssl = tricks.get("semi_supervised", False)
+    assert logits.shape == ((5, 10) if ssl else (5,)) and f.shape == ((5, 32) if ssl else (5, 16 * 7 * 7))
     batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 3)
     before = [p.clone() for p in m.G.parameters()]
     out = m.train_step(lambda: next(batches))
@@ -53,6 +57,12 @@ def test_defaults_and_bad_input():
     assert (c.mbd_kernels, c.mbd_kernel_dim, c.real_target, c.lr, c.beta1) == (100, 5, 0.9, 2e-4, 0.5)
     ssl = make_config(load_dataset("mnist", n=10, verbose=False), "smoke", semi_supervised=True)
     assert (ssl.lr, ssl.batch_size, ssl.labels_per_class, ssl.num_classes) == (3e-3, 100, 10, 10)  # official MNIST code
+    full = make_config(load_dataset("mnist", n=10, verbose=False), "gpu", semi_supervised=True)
+    assert (full.ssl_d_widths, full.ssl_g_widths, full.d_input_noise, full.d_hidden_noise) == ((1000, 500, 250, 250, 250),
+                                                                                              (500, 500), 0.3, 0.5)
+    assert ssl.ssl_d_widths == (500, 250, 125, 125, 125) and ssl.ssl_g_widths == (250, 250)  # smoke/cpu: half width
+    with pytest.raises(ValueError, match="ema_decay"):
+        ImprovedGANConfig(ema_decay=1.0)
     with pytest.raises(ValueError, match="needs images"):
         make_config(load_dataset("8gaussians", n=10, verbose=False), "smoke")
     with pytest.raises(ValueError, match="real_target"):
@@ -218,7 +228,7 @@ def test_semi_supervised_loss_fixes_the_fake_logit_at_zero():
 
 def test_semi_supervised_uses_only_the_labelled_subset(mnist):
     torch.manual_seed(0)
-    m = ImprovedGAN(ImprovedGANConfig(**SMALL, semi_supervised=True, labels_per_class=2, batch_size=32), (1, 28, 28))
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2, batch_size=32), (1, 28, 28))
     seen = []
 
     def draw():
@@ -230,11 +240,89 @@ def test_semi_supervised_uses_only_the_labelled_subset(mnist):
     x_lab, y_lab = m.labelled
     assert len(x_lab) == 20 and torch.equal(torch.bincount(y_lab), torch.full((10,), 2))
     state = m.extra_state()
-    m2 = ImprovedGAN(ImprovedGANConfig(**SMALL, semi_supervised=True, labels_per_class=2), (1, 28, 28))
+    m2 = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2), (1, 28, 28))
     m2.load_extra_state(state)
     assert torch.equal(m2.labelled[1], y_lab)
     err = m.test_error(mnist.x[:50], mnist.y[:50])
     assert 0 <= err <= 1
+
+
+def test_official_adam_puts_epsilon_inside_the_square_root():
+    """nn.adam_updates: p -= lr m_hat / sqrt(v_hat + 1e-8). With gradients of 1e-5 (G's first layers) that step is
+    about lr / 10; torch's Adam (eps outside the root) would take a full lr step: the test fails on it."""
+    for opt_cls, expected in ((OfficialAdam, 1e-5 / (1e-10 + 1e-8) ** 0.5), (torch.optim.Adam, 1e-5 / (1e-5 + 1e-8))):
+        p = torch.nn.Parameter(torch.zeros(3))
+        opt = opt_cls([p], lr=1.0, betas=(0.5, 0.999))
+        p.grad = torch.full((3,), 1e-5)
+        opt.step()  # first step: m_hat = g, v_hat = g^2
+        assert torch.allclose(-p.detach(), torch.full((3,), expected), rtol=1e-4), opt_cls
+    assert abs(1e-5 / (1e-10 + 1e-8) ** 0.5 - 1.0) > 0.5  # the two rules really differ here
+    # Large gradients: both are sign-like steps of size lr.
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = OfficialAdam([p], lr=0.1)
+    p.grad = torch.tensor([3.0, -2.0])
+    opt.step()
+    assert torch.allclose(p.detach(), torch.tensor([-0.1, 0.1]), atol=1e-6)
+
+
+def test_weight_norm_data_dependent_init():
+    """WNLinear.data_init: unit-variance, zero-mean pre-activations on the init batch; the hidden layers' scales are
+    then fixed (buffers), only the output layer's scale is trained (official train_scale=True)."""
+    torch.manual_seed(0)
+    layer = WNLinear(20, 7)
+    x = torch.randn(500, 20) * 3 + 1
+    z = layer.data_init(x)
+    a = layer(x)
+    assert torch.allclose(a, z, atol=1e-4)
+    assert torch.allclose(a.mean(0), torch.zeros(7), atol=1e-4)
+    assert torch.allclose(a.std(0, unbiased=False), torch.ones(7), atol=1e-4)
+    assert torch.allclose(layer.weight().norm(dim=1), layer.scale)  # rows of norm `scale`, whatever theta's norm
+    assert "scale" not in dict(layer.named_parameters()) and "scale" in dict(layer.named_buffers())
+    assert "scale" in dict(WNLinear(20, 7, train_scale=True).named_parameters())
+
+
+def test_ssl_discriminator_sees_the_official_data_range(mnist):
+    """D maps the book's [-1, 1] to the official [0, 1] before its noise (std 0.3 is relative to that range),
+    and its noise layers are on in training and off in evaluation."""
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL), (1, 28, 28))
+    D, x = m.D, mnist.x[:8]
+    D.eval()
+    h = (x.flatten(1) + 1) / 2
+    assert h.min() >= 0 and h.max() <= 1
+    for layer in D.hidden:
+        h = F.relu(layer(h))
+    assert torch.allclose(D(x), D.out(h), atol=1e-5)
+    assert not torch.allclose(D(x), D.out(F.relu(D.hidden[1](F.relu(D.hidden[0](x.flatten(1)))))), atol=1e-3)
+    D.train()
+    assert not torch.allclose(D(x), D(x))  # noise while training
+
+
+def test_classifier_is_the_bias_corrected_running_average(mnist):
+    """D_avg after t steps is sum_s d^(t-s) theta_s / sum_s d^(t-s) (the official a += (1-d)(p - a) from 0, divided by
+    1 - d^t); without the division, 100 steps at d = 0.9999 would shrink every weight to 1% of its size."""
+    torch.manual_seed(0)
+    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, batch_size=32, labels_per_class=1, ema_decay=0.9), (1, 28, 28))
+    batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 20)
+    history = []
+    for _ in range(4):
+        m.train_step(lambda: next(batches))
+        history.append([p.detach().clone() for p in m.D.parameters()])
+    w = torch.tensor([0.9**3, 0.9**2, 0.9, 1.0])
+    for i, a in enumerate(m.D_avg.parameters()):
+        expected = sum(wk * h[i] for wk, h in zip(w, history)) / w.sum()
+        assert torch.allclose(a, expected, atol=1e-5)
+    assert not torch.allclose(next(m.D_avg.parameters()), history[-1][0])
+    # classify() uses the average by default, D's own weights on request; both survive a save and load.
+    x, y = mnist.x[:64], mnist.y[:64]
+    assert not torch.equal(m.D_avg(x), m.D.eval()(x))
+    state = m.state_dict()
+    m2 = ImprovedGAN(m.config, (1, 28, 28))
+    m2.load_state_dict(state)
+    assert m2.initialised and m2.ema_steps == 4
+    assert torch.equal(m2.classify(x), m.classify(x))
+    assert torch.equal(m2.classify(x, averaged=False), m.classify(x, averaged=False))
+    assert m.test_error(x, y) == float((m.D_avg(x).argmax(1) != y).float().mean())
 
 
 def test_inception_score_split_protocol():
