@@ -131,3 +131,26 @@ def test_cli_train_sample_on_a_toy(tmp_path):
 def test_negative_lambda_is_a_clear_error(mnist):
     with pytest.raises(ValueError, match="gp_lambda"):
         build_model("wgan-gp", mnist, profile="smoke", gp_lambda=-1)
+
+
+def test_toy_learning_rate_decays_linearly_to_zero_and_resumes(mnist):
+    """Toys: lr * (1 - step / total) for both networks (gan_cifar_resnet.py's DECAY), across a resume; images: constant."""
+    toy = load_dataset("8gaussians", n=512, verbose=False)
+    draw = lambda: (toy.x[torch.randint(len(toy), (16,))], None)  # noqa: E731
+    m = build_model("wgan-gp", toy, profile="smoke", batch_size=16)
+    assert m.config.lr_decay and m.config.lr == 1e-3
+    used = []
+    m.plan(4)
+    for _ in range(2):
+        m.train_step(draw)
+        used.append([opt.param_groups[0]["lr"] for opt in m.optimizers.values()])  # the rate this step ran at
+    resumed = build_model("wgan-gp", toy, profile="smoke", batch_size=16)
+    resumed.load_state_dict(m.state_dict())
+    resumed.plan(4)  # as fit() does after loading a checkpoint
+    for _ in range(2):
+        resumed.train_step(draw)
+        used.append([opt.param_groups[0]["lr"] for opt in resumed.optimizers.values()])
+    np.testing.assert_allclose(used, [[1e-3 * f] * 2 for f in (1, 0.75, 0.5, 0.25)])
+    images = build_model("wgan-gp", mnist, profile="smoke")
+    images.plan(4)
+    assert not images.config.lr_decay and images.optimizers["G"].param_groups[0]["lr"] == 1e-4
