@@ -45,8 +45,8 @@ Deviations: the networks of the Sec. 3 techniques are DCGAN's convolutional ones
 (the paper's MNIST networks are MLPs) and the cpu profile halves their width.
 Historical averaging's weight is not given in the paper; we use 1. In
 semi-supervised mode: the running average of D is bias-corrected (the official
-``a += 0.0001 (p - a)`` starts from 0 and is meant for 180,000 steps; ours are a
-few thousand) and its decay is a config field; the cpu profile halves the MLPs'
+``a += 0.0001 (p - a)`` starts from 0 and is meant for 180,000 steps; ours are
+about 10,000) and decays at 0.999 instead of 0.9999; the cpu profile halves the MLPs'
 widths (a budget, as elsewhere in the book); our MNIST offline has 4,000
 unlabelled training digits instead of 60,000.
 """
@@ -273,10 +273,11 @@ class SSLDiscriminator(nn.Module):
         self.input_noise = GaussianNoise(cfg.d_input_noise)
         self.hidden_noise = GaussianNoise(cfg.d_hidden_noise)
         self.feature_dim = widths[-1]
-        self.mbd = None
+        self.mbd = None  # no minibatch discrimination in the official MNIST D
 
     def forward(self, x: torch.Tensor, features: bool = False):
-        """Logits ``(B, K)``; with ``features=True`` also the last hidden layer ``(B, 250)`` (before its noise)."""
+        """Logits ``(B, K)``; with ``features=True`` also the last hidden layer ``(B, 250)`` (before its noise),
+        the layer that feature matching uses (the official ``layers[-3]``)."""
         h = self.input_noise((x.flatten(1) + 1) / 2)  # (B, C, H, W) in [-1, 1] -> (B, CHW) in [0, 1], plus noise
         f = h
         for layer in self.hidden:

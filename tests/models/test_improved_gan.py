@@ -361,6 +361,10 @@ def test_cli_semi_supervised_resume(tmp_path):
     state = torch.load(out / "checkpoint.pt", weights_only=True)
     assert len(state["model"]["extra"]["labelled"][0]) == 100  # the same 100 labelled digits after resuming
     assert json.loads((out / "config.json").read_text())["config"]["semi_supervised"]
+    assert state["model"]["extra"]["initialised"] and state["model"]["extra"]["ema_steps"] == 2
+    assert main(["evaluate", str(out), "--n", "100"]) == 0  # the classifier's test error beside the sample metrics
+    report = json.loads((out / "metrics.json").read_text())
+    assert 0 <= report["classifier"]["test_error"] <= 1 and report["classifier"]["test_digits"] == 1000
 
 
 def test_registry_builds_it(mnist):
