@@ -57,7 +57,7 @@ from gans_edu.data import load_dataset
 from gans_edu.metrics import evaluate, metrics_table
 from gans_edu.metrics.classifier import classify
 from gans_edu.metrics.image import classifier_score, summarise
-from gans_edu.models import build_model
+from gans_edu.models import build_model, default_steps
 from gans_edu.models.improved_gan import (
     HistoricalAverage,
     MinibatchDiscrimination,
@@ -366,24 +366,58 @@ if nb.quality_checks:
 #     - \mathbb{E}_{x \in \text{unlabelled}} \log D(x) - \mathbb{E}_{z} \log(1 - D(G(z))).
 # $$
 #
-# G is trained with feature matching, which the paper found to work much
-# better for this than the usual loss (and worse for sample quality). The
-# official MNIST code also puts Gaussian noise in D (std 0.3 on the input,
-# 0.5 after each hidden layer), uses weight normalisation instead of batch
-# norm, Adam with learning rate 0.003 and batches of 100; `semi_supervised=True`
-# does the same on DCGAN's convolutional networks. D sees **100 labels**, the
-# first 10 of each class that the shuffled training batches bring; the labels
-# of every other digit are never read.
+# In code, with $\operatorname{lse} = \log Z$, $\log D(x) = \operatorname{lse}(l) -
+# \operatorname{softplus}(\operatorname{lse}(l))$ and $\log(1 - D(x)) =
+# -\operatorname{softplus}(\operatorname{lse}(l))$: the official code writes the
+# unsupervised loss this way (halved), which never forms $Z$ itself.
 #
-# The control: the *same* D network and losses, but with the unsupervised
-# term switched off (`unsupervised_weight=0`), i.e. the classifier trained on
-# the 100 labelled digits alone for the same number of steps.
-# Paper (full MNIST, 60,000 unlabelled digits): 93 $\pm$ 6.5 errors out of
-# 10,000 with 100 labels. We have 4,000 unlabelled training digits and score
-# on the 1,000 held-out ones.
+# G is trained with feature matching, which the paper found to work much
+# better for this than the usual loss (and worse for sample quality).
+# `semi_supervised=True` follows the official MNIST code (openai/improved-gan,
+# `train_mnist_feature_matching.py`) closely, because the details matter:
+#
+# * D is an MLP 784-1000-500-250-250-250-10 with ReLU and **weight
+#   normalisation**, whose scales and biases are set once by a
+#   **data-dependent initialisation** (every unit starts with mean 0 and
+#   variance 1 on 500 training digits); Gaussian noise of std 0.3 on the
+#   input and 0.5 after each hidden layer. The noise is relative to data in
+#   **[0, 1]**, the code's range; our images are in [-1, 1], so D first maps
+#   them back (on [-1, 1], std 0.3 would be half as strong).
+# * G is an MLP 100-500-500-784 with batch norm and softplus, a
+#   weight-normalised sigmoid output, and noise $z \sim U(0, 1)^{100}$;
+#   feature matching uses D's last hidden layer.
+# * Adam with learning rate 0.003 and $\beta_1 = 0.5$, **as the code writes
+#   it**: the step is $\hat m / \sqrt{\hat v + 10^{-8}}$, with the epsilon inside
+#   the root, which damps the parameters whose gradients are around $10^{-4}$
+#   or smaller (G's first layers get about $10^{-5}$). Batches of 100; every
+#   step sees all 100 labelled digits, reshuffled, beside 100 unlabelled ones.
+# * The classifier that is tested is a **running average of D's weights**,
+#   not D itself.
+#
+# An earlier version of this chapter used DCGAN's convolutional networks on
+# [-1, 1] with torch's Adam and D's last weights, and stalled at 12.4% test
+# error after 10 minutes. The first version with the official networks
+# showed the real bottleneck: G needs about 2,000 steps before its samples
+# look like digits, and only then does the error fall steadily, by about one
+# point every 500 steps. So the budget is spent on steps: the `cpu` profile
+# halves the MLPs' widths (784-500-250-125-125-125-10 and 100-250-250-784),
+# which triples the steps per second and, at equal steps, learns as fast.
+# Our budget is about 10,000 steps instead of the code's 180,000 (300 epochs
+# of 600 batches), so the average of D uses decay 0.999 (the last ~1,000
+# steps, a similar share of the run as the code's 0.9999) and is
+# bias-corrected as Adam's moments are.
+#
+# D sees **100 labels**, the first 10 of each class that the shuffled training
+# batches bring; the labels of every other digit are never read.
+# The control: the *same* D network, initialisation, noise and optimiser, but
+# with the unsupervised term switched off (`unsupervised_weight=0`), i.e. the
+# classifier trained on the 100 labelled digits alone for the same number of
+# steps. Paper (full MNIST, 60,000 unlabelled digits): 93 $\pm$ 6.5 errors out
+# of 10,000 with 100 labels. We have 4,000 unlabelled training digits and
+# score on the 1,000 held-out ones.
 
 # %%
-ssl_steps = nb.pick(smoke=2, cpu=1200, gpu=20000)
+ssl_steps = nb.pick(smoke=2, cpu=default_steps("improved-gan", mnist, "cpu", semi_supervised=True), gpu=30_000)
 notebook.budget(ssl_steps, labels=100, unlabelled=len(mnist))
 torch.manual_seed(nb.seed)
 ssl = build_model("improved-gan", mnist, profile=nb.profile, device=nb.device, semi_supervised=True)
@@ -404,11 +438,17 @@ alone = build_model("improved-gan", mnist, profile=nb.profile, device=nb.device,
 alone.set_labelled(*ssl.labelled)  # exactly the same 100 labelled digits
 alone_run = fit(alone, mnist, steps=ssl_steps, snapshot_fn=None, desc="same classifier, 100 labels alone")
 ssl_error, alone_error = ssl.test_error(test.x, test.y), alone.test_error(test.x, test.y)
+last_error = ssl.test_error(test.x, test.y, averaged=False)  # D's own last weights, for comparison
 ssl_table = pd.DataFrame({
-    "test error (1,000 digits)": [ssl_error, alone_error],
-    "errors out of 1,000": [round(ssl_error * 1000), round(alone_error * 1000)],
-    "training seconds": [ssl_run.seconds, alone_run.seconds],
-}, index=["semi-supervised GAN (100 labels + 4,000 unlabelled)", "same D, 100 labels alone"])
+    "test error (1,000 digits)": [ssl_error, last_error, alone_error],
+    "errors out of 1,000": [round(e * 1000) for e in (ssl_error, last_error, alone_error)],
+    "steps": [ssl_run.steps, ssl_run.steps, alone_run.steps],
+    "training seconds": [ssl_run.seconds, ssl_run.seconds, alone_run.seconds],
+}, index=["semi-supervised GAN (100 labels + 4,000 unlabelled), averaged D", "... D's last weights",
+          "same D, 100 labels alone (averaged)"])
+# Mechanics: the data-dependent initialisation ran once, the average followed every D step, same 100 labels.
+assert ssl.initialised and alone.initialised and ssl.ema_steps == ssl_run.steps and alone.ema_steps == alone_run.steps
+assert torch.equal(alone.labelled[1], ssl.labelled[1]) and torch.equal(alone.labelled[0], ssl.labelled[0])
 ssl_table.round(3)
 
 # %%
@@ -453,8 +493,8 @@ plt.show()
 
 # %%
 print(f"test error: semi-supervised {ssl_error:.1%} vs 100 labels alone {alone_error:.1%}")
-if nb.quality_checks:
-    assert ssl_error < alone_error, (ssl_error, alone_error)
+if nb.quality_checks:  # measured at 10 minutes on the command line: 5.2-6.2% vs 21% for the labels alone
+    assert ssl_error < 0.08 and ssl_error < alone_error / 2, (ssl_error, alone_error)
 
 # %% [markdown]
 # ## What the paper showed and what we see
@@ -464,25 +504,39 @@ if nb.quality_checks:
 # | MD, VBN and one-sided smoothing give the best samples (Sec. 5) | at 250 steps only VBN made a visible difference; the default combination after 600 steps gives recognisable digits, still far from real data (Frechet distance in the hundreds vs 8) |
 # | feature matching: good for semi-supervised learning, worse samples (Sec. 5) | the semi-supervised G's samples are rough while its D is a far better classifier |
 # | the Inception Score agrees with human judgement (Sec. 4) | a memorising "generator" scores like real data (about 9.8 vs 9.8) with zero recall |
-# | 100 labels: 93 $\pm$ 6.5 errors out of 10,000 (Table 1) | with 4,000 unlabelled digits and 1,200 steps: about 16% test error vs about 29% for the labels alone; far from the paper's 0.93% |
+# | 100 labels: 93 $\pm$ 6.5 errors out of 10,000 (Table 1) | 4,000 unlabelled digits, 10 minutes on one CPU thread: 6.2% and 5.2% test error (two seeds, 10 minutes each) vs 21.0% for the same classifier on the 100 labels alone; the paper's 0.93% used 60,000 unlabelled digits and 300 epochs |
 #
-# The semi-supervised gap to the paper is large. The paper trains for 300
-# epochs on 60,000 unlabelled digits with MLPs; we train for a few minutes on
-# 4,000 digits with a small convolutional D, and the error was still falling
-# when training stopped. The direction of the result, unlabelled data plus a
-# generator making the same classifier much better, is what this budget can
-# show. Trained for the full 10 minutes of the issue's target on the command line
-# (`gans-edu train improved-gan --set semi_supervised=True --minutes 10`, one
-# CPU thread, 5,260 steps), the error went down to 12.4%, against 27.3% for the
-# labels alone (`--set unsupervised_weight=0.0`): still well above the 5% we
-# aimed for.
+# The semi-supervised gap to the paper is still there, and the measurements
+# say where it comes from: the budget. The official code trains for 300
+# epochs of 60,000 unlabelled digits (180,000 steps); we train for about
+# 10,000 steps on 4,000 digits, and the error was still falling (by about
+# half a point per 1,000 steps) when the time ran out. Measured on the command line,
+# 10 minutes on one CPU thread each (`gans-edu train improved-gan --profile cpu
+# --set semi_supervised=True --minutes 10 --seed S`; the classifier's test
+# error is printed by the evaluation at the end):
 #
-# Deviations, and why: DCGAN's convolutional networks at half width instead of
-# the paper's MLPs (one architecture for the whole chapter; the budget); no
-# running average of D's weights for evaluation (the official code uses one);
-# historical averaging with weight 1 (the paper gives no coefficient); 4,000
-# unlabelled digits because the book works offline (the `gpu` profile uses
-# full MNIST when it has been downloaded).
+# | run | steps in 10 min | test error (1,000 digits) |
+# |---|---|---|
+# | semi-supervised, seed 0 | 10,708 | 6.2% |
+# | semi-supervised, seed 1 | 9,676 | 5.2% |
+# | same D, 100 labels alone (seed 0, `--set unsupervised_weight=0.0 --steps 10000`, 202 s) | 10,000 | 21.0% |
+# | earlier convolutional version of this chapter (seed 0) | 5,260 | 12.4% (labels alone: 27.3%) |
+#
+# Against the 12.4% of this chapter's earlier convolutional version, the
+# official networks and training details halve the error at the same time
+# budget. The issue's target of 5% is not met, narrowly: 5.7% on average over
+# the two seeds. More steps (a faster machine, two threads, or the `gpu`
+# profile) are what it needs.
+#
+# Deviations, and why: in the technique sections, DCGAN's convolutional
+# networks at half width instead of the paper's MLPs (one architecture for
+# the ablation; the budget); historical averaging with weight 1 (the paper
+# gives no coefficient). In the semi-supervised section, the official MLPs at
+# half width in the `cpu` profile (full width in `gpu`), about 10,000 steps
+# instead of 180,000, and a bias-corrected average of D with decay 0.999
+# instead of 0.9999 (see above); 4,000 unlabelled digits because the book
+# works offline (the `gpu` profile uses full MNIST when it has been
+# downloaded).
 #
 # ## When to use it
 #
