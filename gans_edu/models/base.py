@@ -61,7 +61,7 @@ class GANModel:
     def plan(self, steps: int | None) -> None:
         """Told by the training loop, before the first step, how many steps the run has in total
         (None: a time budget). Most models ignore it; a schedule that ends with the run (CycleGAN's
-        linear learning-rate decay) needs it."""
+        linear learning-rate decay, WGAN-GP's on the toys) needs it: see :func:`lr_factor`."""
 
     # ------------------------------------------------------------------ sampling
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -136,3 +136,26 @@ class _EvalMode:
     def __exit__(self, *exc: Any) -> None:
         for m, t in zip(self.modules, self.was_training):
             m.train(t)
+
+
+# --------------------------------------------------------------------------- learning-rate schedules
+
+def lr_factor(step: int, total: int | None, decay_start: float = 0.5) -> float:
+    """The learning-rate multiplier for step ``step`` (0-based) of ``total``: 1, then linear to 0 at ``total``.
+
+    Constant for the first ``decay_start`` of training, then ``(total - step) / (total - start)``, which is
+    exactly 0 once ``total`` steps are done. ``total=None`` (a time budget) keeps it constant.
+    """
+    if total is None or total <= 0:
+        return 1.0
+    start = round(decay_start * total)
+    if step <= start:
+        return 1.0
+    return max(0.0, (total - step) / (total - start))
+
+
+def set_learning_rate(optimizers: dict[str, torch.optim.Optimizer], lr: float) -> None:
+    """Set every parameter group of every optimizer to ``lr`` (for schedules kept by a model)."""
+    for opt in optimizers.values():
+        for group in opt.param_groups:
+            group["lr"] = lr

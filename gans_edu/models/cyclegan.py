@@ -51,7 +51,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.base import Draw, GANModel, lr_factor, set_learning_rate
 from gans_edu.profiles import pick
 from gans_edu.train import BatchSampler
 
@@ -244,20 +244,6 @@ class ImagePool:
         self.generator.set_state(state["generator"].cpu())
 
 
-def lr_factor(step: int, total: int | None, decay_start: float = 0.5) -> float:
-    """The learning-rate multiplier for step ``step`` (0-based) of ``total``: 1, then linear to 0 at ``total``.
-
-    Constant for the first ``decay_start`` of training, then ``(total - step) / (total - start)``, which is
-    exactly 0 once ``total`` steps are done. ``total=None`` (a time budget) keeps it constant.
-    """
-    if total is None or total <= 0:
-        return 1.0
-    start = round(decay_start * total)
-    if step <= start:
-        return 1.0
-    return max(0.0, (total - step) / (total - start))
-
-
 # --------------------------------------------------------------------------- the model
 
 class CycleGAN(GANModel):
@@ -323,10 +309,7 @@ class CycleGAN(GANModel):
         self._set_lr()
 
     def _set_lr(self) -> None:
-        lr = self.config.lr * lr_factor(self.step, self.total_steps, self.config.decay_start)
-        for opt in self.optimizers.values():
-            for group in opt.param_groups:
-                group["lr"] = lr
+        set_learning_rate(self.optimizers, self.config.lr * lr_factor(self.step, self.total_steps, self.config.decay_start))
 
     @property
     def lr(self) -> float:

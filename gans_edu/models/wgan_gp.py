@@ -36,8 +36,7 @@ import torch
 from torch import nn
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel
-from gans_edu.models.cyclegan import lr_factor
+from gans_edu.models.base import Draw, GANModel, lr_factor, set_learning_rate
 from gans_edu.models.wgan import Critic, Generator, generator_loss
 from gans_edu.profiles import pick
 
@@ -136,10 +135,7 @@ class WGANGP(GANModel):
         """``lr * (1 - step / total)`` for both networks with ``lr_decay`` (none under a time budget)."""
         if not self.config.lr_decay:
             return
-        lr = self.config.lr * lr_factor(self.step, self.total_steps, decay_start=0.0)
-        for opt in self.optimizers.values():
-            for group in opt.param_groups:
-                group["lr"] = lr
+        set_learning_rate(self.optimizers, self.config.lr * lr_factor(self.step, self.total_steps, decay_start=0.0))
 
     def extra_state(self) -> dict:
         return {"step": self.step}
