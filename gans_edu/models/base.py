@@ -159,3 +159,11 @@ def set_learning_rate(optimizers: dict[str, torch.optim.Optimizer], lr: float) -
     for opt in optimizers.values():
         for group in opt.param_groups:
             group["lr"] = lr
+
+
+@torch.no_grad()
+def average_weights(avg: nn.Module, net: nn.Module, rate: float) -> None:
+    """One step of a running average of weights: ``avg <- avg + rate * (net - avg)`` for every parameter
+    (ProGAN's EMA generator, the semi-supervised D's averaged classifier). Buffers are left to the caller."""
+    for a, p in zip(avg.parameters(), net.parameters()):
+        a.lerp_(p, rate)

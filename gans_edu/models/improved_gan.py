@@ -63,7 +63,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.base import Draw, GANModel, average_weights
 from gans_edu.models.dcgan import Generator as DCGANGenerator
 from gans_edu.models.dcgan import _d_block, init_weights, layout
 from gans_edu.models.gan import generator_loss
@@ -599,8 +599,7 @@ class ImprovedGAN(GANModel):
         self.ema_steps += 1
         d = self.config.ema_decay
         r = (1 - d) / (1 - d**self.ema_steps)
-        for a, p in zip(self.D_avg.parameters(), self.D.parameters()):
-            a.lerp_(p, r)
+        average_weights(self.D_avg, self.D, r)
         for a, b in zip(self.D_avg.buffers(), self.D.buffers()):  # the fixed weight-norm scales
             a.copy_(b)
 

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.base import Draw, GANModel, average_weights
 from gans_edu.models.wgan_gp import gradient_penalty
 from gans_edu.profiles import pick
 
@@ -424,8 +424,7 @@ class ProGAN(GANModel):
     @torch.no_grad()
     def update_ema(self) -> None:
         """``ema <- decay * ema + (1 - decay) * G``, over every weight of the full-size generator."""
-        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p, 1 - self.config.ema_decay)
+        average_weights(self.G_ema, self.G, 1 - self.config.ema_decay)
 
     def _enter_phase(self, phase: int) -> None:
         if phase == self.phase:
