@@ -162,19 +162,19 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Image -> (strided conv, BN, LeakyReLU) x n -> one conv over the last map (or FC ``dense``, BN, LeakyReLU, FC) -> logit."""
 
-    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...], dense: int = 0) -> None:
+    def __init__(self, cfg: DCGANConfig, sample_shape: tuple[int, ...], dense: int = 0, bn: bool = True) -> None:
         super().__init__()
         channels, size = sample_shape[0], sample_shape[-1]
         start, n = layout(size)
         widths = [cfg.ndf * 2**i for i in range(n)]  # e.g. 28x28, ndf 64: [64, 128]
         blocks = [nn.Sequential(*_d_block(channels, widths[0], cfg.leak, bn=False))]  # no BN on D's input layer
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
-            blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak)))  # (B, c_in, s, s) -> (B, c_out, s/2, s/2)
+        for c_in, c_out in zip(widths[:-1], widths[1:]):  # bn=False: a critic without batch norm (WGAN-GP)
+            blocks.append(nn.Sequential(*_d_block(c_in, c_out, cfg.leak, bn)))  # (B, c_in, s, s) -> (B, c_out, s/2, s/2)
         self.blocks = nn.ModuleList(blocks)
         if dense:  # dcgan_code's MNIST D: flatten -> FC 1024, BN, LeakyReLU -> FC 1 logit
             self.out = nn.Sequential(
-                nn.Flatten(), nn.Linear(widths[-1] * start * start, dense, bias=False), nn.BatchNorm1d(dense),
-                nn.LeakyReLU(cfg.leak), nn.Linear(dense, 1),
+                nn.Flatten(), nn.Linear(widths[-1] * start * start, dense, bias=not bn),
+                nn.BatchNorm1d(dense) if bn else nn.Identity(), nn.LeakyReLU(cfg.leak), nn.Linear(dense, 1),
             )
         else:  # Sec. 3: no dense layer; one convolution over the last map
             self.out = nn.Conv2d(widths[-1], 1, start)  # (B, w, s0, s0) -> (B, 1, 1, 1)
