@@ -63,7 +63,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel, average_weights
+from gans_edu.models.base import Draw, GANModel, average_weights, lr_factor, set_learning_rate
 from gans_edu.models.dcgan import Generator as DCGANGenerator
 from gans_edu.models.dcgan import _d_block, init_weights, layout
 from gans_edu.models.gan import generator_loss
@@ -393,6 +393,9 @@ class ImprovedGANConfig:
     # 180,000 steps, so it averages the last ~1/18 of the run). Ours are ~10,000 steps: decay 0.999 averages the
     # last ~1,000, a similar share; bias-corrected (see ImprovedGAN._update_average). 0: D's own weights.
     ema_decay: float = 0.999
+    # Learning rate: constant until this share of the run, then linear to 0 at its end (1.0: constant, as the
+    # official MNIST code; its CIFAR-10 code, train_cifar_feature_matching.py, decays over the last third: 2/3).
+    lr_decay_start: float = 1.0
     # DCGAN's architecture and optimiser (Radford et al. Sec. 3-4).
     z_dim: int = 100
     ngf: int = 64
@@ -417,6 +420,8 @@ class ImprovedGANConfig:
         self.ssl_d_widths, self.ssl_g_widths = tuple(self.ssl_d_widths), tuple(self.ssl_g_widths)  # lists from JSON
         if not self.ssl_d_widths or min(self.ssl_d_widths + self.ssl_g_widths, default=1) <= 0 or self.ssl_init_size <= 0:
             raise ValueError("ssl_d_widths needs at least one layer; every width and ssl_init_size must be positive")
+        if not 0 <= self.lr_decay_start <= 1:
+            raise ValueError(f"lr_decay_start must be in [0, 1] (1: constant rate), got {self.lr_decay_start}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay} (official: 0.9999; 0: D's own weights)")
 
@@ -546,8 +551,19 @@ class ImprovedGAN(GANModel):
         self.initialised = not config.semi_supervised
         self.D_avg: nn.Module | None = None
         self.ema_steps = 0
+        self.step = 0  # steps done: drives the learning-rate schedule (saved with the checkpoint)
+        self.total_steps: int | None = None
         if config.semi_supervised and config.ema_decay > 0:
             self.D_avg = copy.deepcopy(self.D).eval().requires_grad_(False)
+
+    def plan(self, steps: int | None) -> None:
+        """Told by :func:`gans_edu.train.fit` how many steps the run has: a decaying rate reaches 0 there."""
+        self.total_steps = steps
+
+    def _set_lr(self) -> None:
+        if self.config.lr_decay_start < 1:  # no decay under a time budget (total unknown): lr_factor gives 1
+            set_learning_rate(self.optimizers,
+                              self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         if self.config.semi_supervised:
@@ -622,6 +638,8 @@ class ImprovedGAN(GANModel):
         return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        self._set_lr()
+        self.step += 1
         if self.config.semi_supervised:
             return self._semi_supervised_step(draw)
         cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
@@ -706,6 +724,7 @@ class ImprovedGAN(GANModel):
     # ------------------------------------------------------------------ state
     def extra_state(self) -> dict:
         state: dict = {k: h.state_dict() for k, h in self.history.items()}
+        state["step"] = self.step
         if self.labelled is not None:
             state["labelled"] = [t.cpu() for t in self.labelled]
         if self.config.semi_supervised:
@@ -720,6 +739,7 @@ class ImprovedGAN(GANModel):
                 h.load_state_dict(state[k])
         if "labelled" in state:
             self.set_labelled(*state["labelled"])
+        self.step = int(state.get("step", 0))
         self.initialised = bool(state.get("initialised", self.initialised))
         if self.D_avg is not None and "D_avg" in state:
             self.D_avg.load_state_dict(state["D_avg"])

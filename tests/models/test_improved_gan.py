@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -323,6 +324,32 @@ def test_classifier_is_the_bias_corrected_running_average(mnist):
     assert torch.equal(m2.classify(x), m.classify(x))
     assert torch.equal(m2.classify(x, averaged=False), m.classify(x, averaged=False))
     assert m.test_error(x, y) == float((m.D_avg(x).argmax(1) != y).float().mean())
+
+
+def test_learning_rate_schedule_decays_the_last_share_and_resumes(mnist):
+    """lr_decay_start=0.5 over 4 steps: constant to step 2, then (4 - step) / (4 - 2) of lr, the counter surviving a
+    save and load (the rates 1, 1, 1, 0.5); the default (1.0, the official MNIST code) keeps the rate constant."""
+    cfg = ImprovedGANConfig(**SMALL, **SSL_SMALL, batch_size=32, labels_per_class=1, lr_decay_start=0.5)
+    batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 20)
+    m, used = ImprovedGAN(cfg, (1, 28, 28)), []
+    m.plan(4)
+    for _ in range(2):
+        m.train_step(lambda: next(batches))
+        used.append([opt.param_groups[0]["lr"] for opt in m.optimizers.values()])  # the rate this step ran at
+    resumed = ImprovedGAN(cfg, (1, 28, 28))
+    resumed.load_state_dict(m.state_dict())
+    resumed.plan(4)  # as fit() does after loading a checkpoint
+    for _ in range(2):
+        resumed.train_step(lambda: next(batches))
+        used.append([opt.param_groups[0]["lr"] for opt in resumed.optimizers.values()])
+    np.testing.assert_allclose(used, [[cfg.lr * f] * 2 for f in (1, 1, 1, 0.5)])
+    constant = ImprovedGAN(replace(cfg, lr_decay_start=1.0), (1, 28, 28))
+    constant.plan(4)
+    for _ in range(4):
+        constant.train_step(lambda: next(batches))
+    assert [opt.param_groups[0]["lr"] for opt in constant.optimizers.values()] == [cfg.lr] * 2
+    with pytest.raises(ValueError, match="lr_decay_start"):
+        ImprovedGANConfig(lr_decay_start=1.5)
 
 
 def test_inception_score_split_protocol():
