@@ -40,6 +40,8 @@ from gans_edu.models.base import Draw, GANModel
 from gans_edu.models.gan import discriminator_loss, generator_loss
 from gans_edu.profiles import pick
 
+INITS = ("normal", "pytorch")
+
 
 @dataclass
 class InfoGANConfig:
@@ -58,10 +60,13 @@ class InfoGANConfig:
     lr_g: float = 1e-3  # Appendix C: "1e-3 for G"
     betas: tuple[float, float] = (0.5, 0.999)  # infogan_trainer.py: AdamOptimizer(beta1=0.5)
     batch_size: int = 128  # run_mnist_exp.py: batch_size = 128
+    init: str = "pytorch"  # "normal": custom_ops.py, weights N(0, 0.02) (truncated in convolutions), BN scale N(1, 0.02)
 
     def __post_init__(self) -> None:
         if self.cat_dim < 2:
             raise ValueError(f"cat_dim must be >= 2, got {self.cat_dim}")
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; valid: {', '.join(INITS)}")
         if self.q_std <= 0:
             raise ValueError(f"q_std must be positive, got {self.q_std}")
         self.betas = tuple(self.betas)
@@ -162,6 +167,22 @@ def info_lower_bound(
     return li_cat, li_cont
 
 
+@torch.no_grad()
+def official_init(net: nn.Module) -> None:
+    """custom_ops.py's initialisation: weights N(0, 0.02) (truncated at 2 std in D's convolutions, as
+    ``truncated_normal_initializer``), biases 0, batch-norm scales N(1, 0.02) and shifts 0."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.trunc_normal_(m.weight, 0.0, 0.02, -0.04, 0.04)
+        elif isinstance(m, (nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+        else:
+            continue
+        nn.init.zeros_(m.bias)
+
+
 class InfoGAN(GANModel):
     """InfoGAN: a GAN plus Q, rewarded for reading the code back from G's image (Eq. 6)."""
 
@@ -173,6 +194,9 @@ class InfoGAN(GANModel):
         self.G = Generator(config, self.sample_shape).to(self.device)
         self.D = DiscriminatorQ(config, self.sample_shape).to(self.device)
         self.nets = {"G": self.G, "D": self.D}
+        if config.init == "normal":
+            official_init(self.G)
+            official_init(self.D)
         c = config
         # As the official code: Q's head lives with D ("d_net" scope), so D's optimiser trains it.
         self.optimizers = {

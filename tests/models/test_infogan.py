@@ -86,6 +86,26 @@ def test_mutual_information_term_trains_q(mnist):
         assert same(before, m.D.q_parameters) != moves, f"lambda {lam}: Q head moved={not moves}"
 
 
+def test_official_init(mnist):
+    """custom_ops.py: weights N(0, 0.02), biases 0, batch-norm scales N(1, 0.02); PyTorch's default is far wider."""
+    from torch import nn
+
+    def weights(m, kinds):
+        return torch.cat([x.weight.flatten() for net in (m.G, m.D) for x in net.modules() if isinstance(x, kinds)])
+
+    kinds = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+    official = build_model("infogan", mnist, profile="cpu", init="normal")
+    w = weights(official, kinds)
+    assert abs(w.std().item() - 0.02) < 0.002 and abs(w.mean().item()) < 0.002
+    bn = weights(official, (nn.BatchNorm1d, nn.BatchNorm2d))
+    assert abs(bn.mean().item() - 1) < 0.01 and 0.01 < bn.std().item() < 0.03
+    assert all((x.bias == 0).all() for net in (official.G, official.D) for x in net.modules() if isinstance(x, kinds))
+    default = build_model("infogan", mnist, profile="cpu", init="pytorch")
+    assert default.D.body[0].weight.std() > 0.1 > 0.03 > official.D.body[0].weight.std()  # first conv: fan-in 16
+    with pytest.raises(ValueError, match="valid: normal, pytorch"):
+        build_model("infogan", mnist, profile="smoke", init="xavier")
+
+
 def test_info_lower_bound():
     cat = torch.arange(10)
     perfect = torch.eye(10) * 50
