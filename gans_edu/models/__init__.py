@@ -39,7 +39,7 @@ MODELS: dict[str, ModelInfo] = {
                   TOYS + IMAGES, "8gaussians"),
         ModelInfo("dcgan", "Radford et al. 2015, DCGAN", "gans_edu.models.dcgan", "DCGAN", IMAGES, "mnist"),
         ModelInfo("improved-gan", "Salimans et al. 2016, Improved Techniques for Training GANs",
-                  "gans_edu.models.improved_gan", "ImprovedGAN", IMAGES, "mnist"),
+                  "gans_edu.models.improved_gan", "ImprovedGAN", TOYS + IMAGES, "mnist"),
         ModelInfo("cgan", "Mirza & Osindero 2014, Conditional GAN", "gans_edu.models.cgan", "CGAN", IMAGES, "mnist"),
         ModelInfo("infogan", "Chen et al. 2016, InfoGAN", "gans_edu.models.infogan", "InfoGAN", IMAGES, "mnist"),
         ModelInfo("wgan", "Arjovsky et al. 2017, Wasserstein GAN", "gans_edu.models.wgan", "WGAN",

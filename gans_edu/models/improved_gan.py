@@ -41,6 +41,15 @@ Map from the paper to the code:
   0.5, batch 100, all 100 labelled digits in every step; the classifier is a
   running average of D's weights (``D_avg``).
 
+On the 2-D toys (25 Gaussians and the others) the same techniques run on MLPs
+(:class:`ToyGenerator` with batch norm, or virtual batch norm through
+:class:`VBNGenerator` and :class:`VirtualBatchNorm1d`; :class:`ToyDiscriminator`
+whose last hidden layer feeds feature matching and minibatch discrimination), sized
+as the book's other toy MLPs (3 hidden layers of 256 in the cpu profile, Adam lr
+1e-3, betas (0.5, 0.9), 2-d noise); batch 64 and 25 minibatch kernels to keep the
+pairwise distances affordable on a CPU. :data:`ABLATION` lists the chapter's
+ablation variants (tools/ablation_improved_gan.py runs them over seeds).
+
 Deviations: the networks of the Sec. 3 techniques are DCGAN's convolutional ones
 (the paper's MNIST networks are MLPs) and the cpu profile halves their width.
 Historical averaging's weight is not given in the paper; we use 1. In
@@ -178,35 +187,48 @@ class VirtualBatchNorm2d(nn.Module):
         return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
 
 
-class VBNGenerator(nn.Module):
-    """DCGAN's generator with every batch norm replaced by virtual batch norm; the reference noise is a buffer.
+class VirtualBatchNorm1d(VirtualBatchNorm2d):
+    """Sec. 3.5 for dense layers ``(B, C)``: :class:`VirtualBatchNorm2d` on a ``(B, C, 1, 1)`` view.
 
-    ``forward(z)`` first runs the reference batch (fixed at construction, so
-    saved with the weights) to set each layer's statistics under the *current*
-    weights, then runs ``z``.
+    Same rule: the reference batch's mean and mean square per unit, mixed ``N/(N+1)`` with the example's own
+    value ``x`` and ``x^2`` (the per-example "statistics" of one number), never the current batch's.
     """
 
-    def __init__(self, base: DCGANGenerator, ref_z: torch.Tensor, bn_gain_std: float = 0.02) -> None:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.view(*x.shape, 1, 1)).view(x.shape)  # (B, C) -> (B, C, 1, 1) -> (B, C)
+
+
+class VBNGenerator(nn.Module):
+    """A generator with every batch norm replaced by virtual batch norm; the reference noise is a buffer.
+
+    ``base`` is DCGAN's convolutional G (batch norm 2-d) or the toy MLP G (batch norm 1-d); it needs a
+    ``net`` (``nn.Sequential``) and ``z_dim``. ``forward(z)`` first runs the reference batch (fixed at
+    construction, so saved with the weights) to set each layer's statistics under the *current* weights,
+    then runs ``z``.
+    """
+
+    def __init__(self, base: nn.Module, ref_z: torch.Tensor, bn_gain_std: float = 0.02) -> None:
         super().__init__()
         layers = []
         for m in base.net:
-            if isinstance(m, nn.BatchNorm2d):
-                v = VirtualBatchNorm2d(m.num_features)
+            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                v = (VirtualBatchNorm2d if isinstance(m, nn.BatchNorm2d) else VirtualBatchNorm1d)(m.num_features)
                 nn.init.normal_(v.weight, 1.0, bn_gain_std)  # as DCGAN's BN gains
                 m = v
             layers.append(m)
         self.net = nn.Sequential(*layers)
         self.z_dim = base.z_dim
+        self.z_view = getattr(base, "z_view", (-1, base.z_dim, 1, 1))  # DCGAN's G reads z as a 1x1 map
         self.register_buffer("ref_z", ref_z.clone())
         self.vbn = [m for m in self.net if isinstance(m, VirtualBatchNorm2d)]
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         for m in self.vbn:
             m.reference = True
-        self.net(self.ref_z.view(-1, self.z_dim, 1, 1))  # sets the reference statistics
+        self.net(self.ref_z.view(self.z_view))  # sets the reference statistics
         for m in self.vbn:
             m.reference = False
-        return self.net(z.view(-1, self.z_dim, 1, 1))  # (B, z) -> (B, C, H, W)
+        return self.net(z.view(self.z_view))  # (B, z) -> (B, C, H, W), or (B, 2) for the toy G
 
 
 class GaussianNoise(nn.Module):
@@ -407,10 +429,13 @@ class ImprovedGANConfig:
     init_std: float = 0.02
     bn_gain_std: float = 0.02
     leak: float = 0.2
+    # 2-D toys (no setting in the paper): MLPs as the book's other toy models (gan.toy_config: 3 x 256 in cpu).
+    toy_width: int = 256
+    toy_layers: int = 3
 
     def __post_init__(self) -> None:
         for name in ("mbd_kernels", "mbd_kernel_dim", "vbn_ref_size", "num_classes", "labels_per_class", "z_dim",
-                     "ngf", "ndf", "batch_size"):
+                     "ngf", "ndf", "batch_size", "toy_width", "toy_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0.5 < self.real_target <= 1.0:
@@ -431,10 +456,42 @@ SEMI_SUPERVISED = dict(lr=3e-3, batch_size=100, minibatch_discrimination=False, 
                        label_smoothing=False)
 
 
+# The ablation's variants (chapter 3, tools/ablation_improved_gan.py): every switch off is the DCGAN baseline.
+TRICKS = ("feature_matching", "minibatch_discrimination", "historical_averaging", "label_smoothing", "virtual_batchnorm")
+ABLATION = {
+    "DCGAN baseline": {},
+    "+ feature matching": dict(feature_matching=True),
+    "+ minibatch discrimination": dict(minibatch_discrimination=True),
+    "+ historical averaging": dict(historical_averaging=True),
+    "+ one-sided smoothing (0.9)": dict(label_smoothing=True),
+    "+ virtual batch norm": dict(virtual_batchnorm=True),
+    "all five": dict.fromkeys(TRICKS, True),
+}
+
+
+def ablation_switches(name: str) -> dict[str, bool]:
+    """The five switches of ablation variant ``name`` (all off except the variant's)."""
+    if name not in ABLATION:
+        raise ValueError(f"unknown ablation variant {name!r}; valid: {', '.join(ABLATION)}")
+    return {**dict.fromkeys(TRICKS, False), **ABLATION[name]}
+
+
+TOY_CPU_STEPS = 1500  # the toy ablation's budget per run (tools/ablation_improved_gan.py)
+
+
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> ImprovedGANConfig:
     """The paper's settings on DCGAN's networks; the smoke and cpu profiles narrow them (never the algorithm)."""
+    if data.kind == "toy":
+        if overrides.get("semi_supervised"):
+            raise ValueError("semi_supervised needs a labelled image dataset (mnist), not a 2-D toy")
+        # The toy MLPs and optimiser of gan.toy_config (2-d noise, Adam lr 1e-3, betas (0.5, 0.9), batch 256).
+        # Batch 64 and 25 minibatch kernels (our choice): the pairwise L1 distances cost B x N^2 per call, and
+        # the official 100 kernels on gan.toy_config's batches of 256 made a toy step ~30x slower than the baseline's.
+        toy = dict(toy_width=pick(smoke=64, cpu=256, gpu=512, profile=profile), z_dim=2, lr=1e-3, beta2=0.9,
+                   batch_size=64, mbd_kernels=25, vbn_ref_size=64)
+        return replace(ImprovedGANConfig(), **{**toy, **overrides})
     if data.kind != "image":
-        raise ValueError(f"improved-gan uses DCGAN's convolutional networks and needs images, not {data.name!r}")
+        raise ValueError(f"improved-gan needs images or a 2-D toy, not {data.name!r}")
     if overrides.get("semi_supervised"):
         # The official MNIST MLPs; smoke and cpu halve their widths (~3x the steps per second, same learning per step).
         half = dict(ssl_d_widths=(500, 250, 125, 125, 125), ssl_g_widths=(250, 250))
@@ -452,6 +509,8 @@ def default_steps(data: Dataset, profile: str | None = None, **overrides) -> int
     """
     if overrides.get("semi_supervised"):
         return pick(smoke=10, cpu=14_000, gpu=30_000, profile=profile)
+    if data.kind == "toy":
+        return pick(smoke=10, cpu=TOY_CPU_STEPS, gpu=20_000, profile=profile)
     return pick(smoke=10, cpu=1600, gpu=10000, profile=profile)
 
 
@@ -490,6 +549,55 @@ class Discriminator(nn.Module):
         return (logits, f) if features else logits
 
 
+class ToyGenerator(nn.Module):
+    """G for the 2-D toys: an MLP ``z -> [linear -> batch norm -> ReLU] x layers -> linear -> (B, 2)``.
+
+    DCGAN's generator written with dense layers (the paper's own MNIST networks are MLPs): batch norm after
+    every hidden layer, which :class:`VBNGenerator` swaps for :class:`VirtualBatchNorm1d`. Sizes as the book's
+    other toy MLPs (:func:`gans_edu.models.gan.toy_config`: 3 hidden layers, 256 units in the cpu profile).
+    """
+
+    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.z_dim, self.z_view = cfg.z_dim, (-1, cfg.z_dim)
+        layers: list[nn.Module] = []
+        d = cfg.z_dim
+        for _ in range(cfg.toy_layers):
+            layers += [nn.Linear(d, cfg.toy_width, bias=False), nn.BatchNorm1d(cfg.toy_width), nn.ReLU()]
+            d = cfg.toy_width  # the batch norm's shift replaces the bias
+        layers.append(nn.Linear(d, math.prod(sample_shape)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(self.z_view))  # (B, z) -> (B, 2)
+
+
+class ToyDiscriminator(nn.Module):
+    """D for the 2-D toys: an MLP ``x -> [linear -> leaky ReLU] x layers`` = features f ``-> [minibatch
+    discrimination] -> linear -> logit``, the same split as :class:`Discriminator` (no batch norm: each
+    sample's logit depends on that sample only, unless minibatch discrimination is on)."""
+
+    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = math.prod(sample_shape)
+        for _ in range(cfg.toy_layers):
+            layers += [nn.Linear(d, cfg.toy_width), nn.LeakyReLU(cfg.leak)]
+            d = cfg.toy_width
+        self.body = nn.Sequential(*layers)
+        self.feature_dim = d
+        self.mbd = (MinibatchDiscrimination(self.feature_dim, cfg.mbd_kernels, cfg.mbd_kernel_dim)
+                    if cfg.minibatch_discrimination else None)
+        self.out = nn.Linear(self.feature_dim + (cfg.mbd_kernels if self.mbd is not None else 0), 1)
+
+    def forward(self, x: torch.Tensor, features: bool = False):
+        """Logits ``(B,)``; with ``features=True`` also D's last hidden layer ``(B, toy_width)``."""
+        f = self.body(x.flatten(1))  # (B, 2) -> (B, F)
+        h = self.mbd(f) if self.mbd is not None else f  # (B, F) -> (B, F + mbd_kernels)
+        logits = self.out(h).squeeze(1)
+        return (logits, f) if features else logits
+
+
 def semi_supervised_d_loss(
     logits_lab: torch.Tensor, labels: torch.Tensor, logits_unl: torch.Tensor, logits_fake: torch.Tensor,
     unsupervised_weight: float = 1.0,
@@ -515,14 +623,26 @@ class ImprovedGAN(GANModel):
 
     def __init__(self, config: ImprovedGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         super().__init__(config, sample_shape, device)
-        if len(self.sample_shape) != 3:
-            raise ValueError(f"improved-gan needs images of shape (C, H, W), got sample shape {self.sample_shape}")
+        self.toy = len(self.sample_shape) == 1
+        if len(self.sample_shape) != 3 and not self.toy:
+            raise ValueError(f"improved-gan needs images (C, H, W) or 2-D points (2,), got sample shape {self.sample_shape}")
+        if self.toy and config.semi_supervised:
+            raise ValueError("semi_supervised needs images with labels, not 2-D points")
         self.G: nn.Module
         self.D: nn.Module
         if config.semi_supervised:
             # Sec. 5 with the official MNIST networks (MLPs, weight-normalised D with noise layers); its own tricks
             # (minibatch discrimination, VBN, smoothing) are not used there, as in the official code.
             self.G, self.D = SSLGenerator(config, self.sample_shape), SSLDiscriminator(config, self.sample_shape)
+        elif self.toy:
+            # MLPs with PyTorch's default initialisation (as the book's other toy models); batch norm in G.
+            base = ToyGenerator(config, self.sample_shape)
+            if config.virtual_batchnorm:
+                ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
+                self.G = VBNGenerator(base, ref_z, config.bn_gain_std)
+            else:
+                self.G = base
+            self.D = ToyDiscriminator(config, self.sample_shape)
         else:
             base = DCGANGenerator(config, self.sample_shape)  # reads z_dim and ngf from our config
             init_weights(base, config.init_std, config.bn_gain_std)

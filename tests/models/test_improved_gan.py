@@ -19,8 +19,12 @@ from gans_edu.models.improved_gan import (
     ImprovedGANConfig,
     MinibatchDiscrimination,
     OfficialAdam,
+    ToyGenerator,
+    VBNGenerator,
+    VirtualBatchNorm1d,
     VirtualBatchNorm2d,
     WNLinear,
+    ablation_switches,
     discriminator_loss,
     feature_matching_loss,
     make_config,
@@ -64,8 +68,10 @@ def test_defaults_and_bad_input():
     assert ssl.ssl_d_widths == (500, 250, 125, 125, 125) and ssl.ssl_g_widths == (250, 250)  # smoke/cpu: half width
     with pytest.raises(ValueError, match="ema_decay"):
         ImprovedGANConfig(ema_decay=1.0)
-    with pytest.raises(ValueError, match="needs images"):
-        make_config(load_dataset("8gaussians", n=10, verbose=False), "smoke")
+    with pytest.raises(ValueError, match="semi_supervised"):
+        make_config(load_dataset("8gaussians", n=10, verbose=False), "smoke", semi_supervised=True)
+    with pytest.raises(ValueError, match="valid: DCGAN baseline"):
+        ablation_switches("everything")
     with pytest.raises(ValueError, match="real_target"):
         ImprovedGANConfig(real_target=0.3)
 
@@ -199,6 +205,87 @@ def test_vbn_layer_mixes_reference_and_example():
     assert torch.allclose(y, (x - mean) / torch.sqrt(sq - mean**2 + 1e-5), atol=1e-5)
     bn = (x - x.mean((0, 2, 3), keepdim=True)) / x.std((0, 2, 3), unbiased=False, keepdim=True)
     assert not torch.allclose(y, bn, atol=1e-2)  # not the current batch's own statistics
+
+
+# ------------------------------------------------------------------ the 2-D toys: MLPs with every trick
+
+
+@pytest.mark.parametrize("variant", ["DCGAN baseline", "all five"])
+def test_toy_shapes_and_step(variant):
+    torch.manual_seed(0)
+    data = load_dataset("25gaussians", n=512, verbose=False)
+    cfg = make_config(data, "smoke", **ablation_switches(variant))
+    assert (cfg.z_dim, cfg.toy_width, cfg.batch_size, cfg.lr) == (2, 64, 64, 1e-3)
+    m = ImprovedGAN(cfg, data.sample_shape)
+    assert isinstance(m.G, VBNGenerator) == (variant == "all five")
+    x = m.generate(m.noise(5))
+    assert x.shape == (5, 2)
+    logits, f = m.D(x, features=True)
+    assert logits.shape == (5,) and f.shape == (5, 64)  # features: D's last hidden layer, before minibatch features
+    if variant == "all five":
+        assert m.D.mbd is not None and m.D.out.in_features == 64 + cfg.mbd_kernels and set(m.history) == {"G", "D"}
+    batches = iter([data.x[i : i + 64] for i in range(0, 512, 64)] * 2)
+    before = [p.clone() for p in m.G.parameters()]
+    out = m.train_step(lambda: (next(batches), None))
+    assert all(torch.is_tensor(v) and v.dim() == 0 and torch.isfinite(v) for v in out.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, m.G.parameters()))
+    assert m.sample(7).shape == (7, 2)
+
+
+def test_vbn_1d_uses_the_reference_batch():
+    """VirtualBatchNorm1d: reference statistics mixed N/(N+1) with the example; a plain batch norm G fails this."""
+    torch.manual_seed(0)
+    vbn = VirtualBatchNorm1d(3)
+    ref, x = torch.randn(10, 3) * 2 + 1, torch.randn(4, 3)
+    vbn.reference = True
+    vbn(ref)
+    vbn.reference = False
+    a = 1 / 11
+    mean, sq = a * x + (1 - a) * ref.mean(0), a * x**2 + (1 - a) * (ref**2).mean(0)
+    assert torch.allclose(vbn(x), (x - mean) / torch.sqrt(sq - mean**2 + 1e-5), atol=1e-5)
+    data = load_dataset("25gaussians", n=64, verbose=False)
+    cfg = make_config(data, "smoke")
+    plain = ToyGenerator(cfg, (2,))  # the buggy variant: batch norm with the current batch's statistics
+    virtual = VBNGenerator(plain, torch.rand(cfg.vbn_ref_size, 2) * 2 - 1)
+    z = torch.rand(6, 2) * 2 - 1
+    z2 = torch.cat([z[:1], torch.rand(5, 2) * 2 - 1])
+    # An example's output does not depend on the rest of its batch ...
+    assert torch.allclose(virtual(z)[0], virtual(z2)[0], atol=1e-5)
+    assert not torch.allclose(plain(z)[0], plain(z2)[0], atol=1e-3)  # ... the plain batch norm G's does
+    # ... but it does depend on the reference batch.
+    out = virtual(z)[0]
+    virtual.ref_z.copy_(torch.rand(cfg.vbn_ref_size, 2) * 2 - 1)
+    assert not torch.allclose(virtual(z)[0], out, atol=1e-4)
+
+
+def test_toy_feature_matching_and_smoothing_reach_the_step():
+    """The switches act in the toy step: feature matching changes G's loss, smoothing D's (same weights, batch)."""
+    data = load_dataset("25gaussians", n=256, verbose=False)
+    outs = {}
+    for name, sw in {"plain": {}, "fm": dict(feature_matching=True), "ls": dict(label_smoothing=True)}.items():
+        torch.manual_seed(0)
+        m = ImprovedGAN(make_config(data, "smoke", **{**ablation_switches("DCGAN baseline"), **sw}), (2,))
+        batches = iter([data.x[:64], data.x[64:128]])
+        torch.manual_seed(1)
+        outs[name] = m.train_step(lambda b=batches: (next(b), None))
+    assert torch.equal(outs["plain"]["d_loss"], outs["fm"]["d_loss"])
+    assert not torch.allclose(outs["plain"]["g_loss"], outs["fm"]["g_loss"])
+    assert not torch.allclose(outs["plain"]["d_loss"], outs["ls"]["d_loss"])
+
+
+def test_cli_trains_on_25_gaussians(tmp_path):
+    from gans_edu.cli import main
+
+    out = tmp_path / "toy"
+    assert main(["train", "improved-gan", "--dataset", "25gaussians", "--profile", "smoke", "--steps", "3",
+                 "--out", str(out), "--set", "feature_matching=True", "--set", "historical_averaging=True"]) == 0
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["dataset"] == "25gaussians" and 0 <= report["model"]["modes_covered"] <= 25
+    assert report["real"]["modes_covered"] == 25
+    p = subprocess.run([sys.executable, "-m", "gans_edu", "sample", str(out), "--n", "9", "--out", str(tmp_path / "s.npz")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert np.load(tmp_path / "s.npz")["x"].shape == (9, 2)
 
 
 # ------------------------------------------------------------------ feature matching and semi-supervised mode
