@@ -11,16 +11,29 @@ Map from the paper to the code:
   diverse samples -> ``gamma``.
 * Sec. 3.4.1, the convergence measure ``M_global = L(x) + |gamma L(x) - L(G(z_G))|``
   -> :func:`convergence_measure`.
-* Sec. 3.5 / 4.1, the networks: G has the same architecture as D's decoder (not the same
-  weights), ELU activations, no batch norm, no dropout; embedding h = N_z = 64; Adam with
-  learning rate 1e-4 -> :class:`BEGANConfig`.
+* Sec. 3.5 and Fig. 1, the networks -> :class:`Encoder`, :class:`Decoder`:
+  - 3x3 convolutions, each followed by an ELU, repeated (``repeat``, "typically 2") at every
+    resolution; no batch norm, no dropout, no transposed convolutions;
+  - the encoder downsamples by convolutions of stride 2, the number of filters growing linearly
+    with each downsampling (n, 2n, 3n, ...), and ends in a fully connected layer to the embedding
+    h, with no nonlinearity;
+  - the decoder maps h by a fully connected layer (no nonlinearity) to an ``s x s x n`` tensor
+    (the paper's 8x8), then blocks of 3x3 convolutions + ELU separated by nearest-neighbour
+    upsampling, and a last 3x3 convolution to the image;
+  - G has the decoder's architecture, with its own weights -> :class:`Generator`.
+* Sec. 3.5.1, optional skip connections (``skip``): the decoder's first tensor h0, upsampled to
+  each resolution, is concatenated to the input of that resolution's block.
+* Sec. 4.1: N_z = N_h = 64, z uniform in [-1, 1], Adam with learning rate 1e-4, batch size 16
+  -> :class:`BEGANConfig`.
 
-Deviations: the paper's encoder and decoder are convolutional (3x3 convolutions, nearest-neighbour
-upsampling); here they are ELU MLPs of the same role (784 -> width -> width -> h and back), which a
-CPU trains in minutes, and decoders end in tanh because images live in [-1, 1]. The paper's
-learning-rate decay "when M_global stalls" is left out at these budgets. Adam's betas
-(0.5, 0.999) follow the widely used reimplementation carpedm20/BEGAN-tensorflow, since the paper
-gives none.
+The architecture follows the data: 28x28 digits start from a 7x7 tensor and upsample twice
+(7 -> 14 -> 28) where the paper's 32x32 and 64x64 images start from 8x8; the same rule gives 8x8
+starts for 2^k images. Deviations: the cpu profile uses n = 16 filters at the first level (the
+paper's CelebA models use more) so that training fits in five minutes on two cores; the last
+convolution is linear, so images are not clipped to [-1, 1] (the paper's decoders end in a
+convolution too); the learning-rate decay "when M_global stalls" (Sec. 4.1) is left out at these
+budgets. Adam's betas (0.5, 0.999) follow the widely used reimplementation
+carpedm20/BEGAN-tensorflow, since the paper gives none.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ import math
 from dataclasses import dataclass, replace
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gans_edu.data import Dataset
@@ -38,10 +52,12 @@ from gans_edu.profiles import pick
 
 @dataclass
 class BEGANConfig:
-    """Hyperparameters of BEGAN. Defaults: the paper (Sec. 3.3, 4.1) unless said otherwise."""
+    """Hyperparameters of BEGAN. Defaults: the paper (Sec. 3.3, 3.5, 4.1) unless said otherwise."""
 
     h: int = 64  # Sec. 4.1: embedding h and noise N_z are both 64
-    width: int = 512  # hidden units per MLP layer (book's choice; the paper's layers are convolutions)
+    n: int = 128  # Sec. 3.5: filters n, 2n, 3n, ... by level; the value: carpedm20/BEGAN-tensorflow's conv_hidden_num
+    repeat: int = 2  # Sec. 3.5: each 3x3 convolution "repeated a number of times (typically 2)"
+    skip: bool = False  # Sec. 3.5.1: optional skip connections from h0 to every upsampling (off in the main results)
     gamma: float = 0.5  # Sec. 3.2 diversity ratio; 0.5 is the figure most results use
     lambda_k: float = 0.001  # Sec. 3.3: lambda_k = 0.001
     k0: float = 0.0  # Sec. 3.3: k_0 = 0
@@ -54,35 +70,98 @@ class BEGANConfig:
             raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
         if not 0 <= self.k0 <= 1:
             raise ValueError(f"k0 must be in [0, 1], got {self.k0}")
+        for name in ("h", "n", "repeat", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         self.betas = tuple(self.betas)
 
 
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> BEGANConfig:
-    """Paper defaults; the profile sets the width only."""
-    width = pick(smoke=32, cpu=256, gpu=512, profile=profile)
-    return replace(BEGANConfig(width=width), **overrides)
+    """Paper defaults; the profile sets the number of filters n only."""
+    if data.kind != "image":
+        raise ValueError(f"BEGAN's autoencoder is convolutional and needs images, not the 2-D toy {data.name!r}")
+    n = pick(smoke=4, cpu=16, gpu=64, profile=profile)
+    return replace(BEGANConfig(n=n), **overrides)
 
 
 def default_steps(data: Dataset, profile: str | None = None) -> int:
-    return pick(smoke=10, cpu=8000, gpu=100000, profile=profile)
+    return pick(smoke=10, cpu=2000, gpu=50000, profile=profile)
 
 
-def decoder(h: int, width: int, d_out: int) -> nn.Sequential:
-    """h -> ELU layers -> a flat image in [-1, 1]: G, and D's decoder (same shape, own weights)."""
-    return nn.Sequential(nn.Linear(h, width), nn.ELU(), nn.Linear(width, width), nn.ELU(), nn.Linear(width, d_out),
-                         nn.Tanh())
+def layout(image_size: int) -> tuple[int, int]:
+    """``(start, scalings)``: the decoder starts at ``start x start`` (7 for 28x28, 8 for 2^k) and doubles ``scalings`` times."""
+    start = 7 if image_size % 7 == 0 else 8
+    s = math.log2(image_size / start)
+    if image_size < start or s != int(s):
+        raise ValueError(f"BEGAN takes 28x28 or 2^k x 2^k images (k >= 3), not {image_size}x{image_size}")
+    return start, int(s)
 
 
-class Generator(nn.Module):
-    """G(z): the decoder architecture, reshaped to ``sample_shape``."""
+def _convs(c_in: int, c_out: int, repeat: int) -> list[nn.Module]:
+    """``repeat`` 3x3 convolutions, each followed by an ELU (Sec. 3.5); the resolution is unchanged."""
+    layers: list[nn.Module] = []
+    for i in range(repeat):
+        layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.ELU()]
+    return layers
+
+
+class Encoder(nn.Module):
+    """Image -> conv -> [3x3 convs + ELU, stride-2 conv to the next width] per level -> FC -> h (no nonlinearity)."""
 
     def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
-        self.sample_shape = sample_shape
-        self.net = decoder(cfg.h, cfg.width, math.prod(sample_shape))
+        channels, size = sample_shape[0], sample_shape[-1]
+        start, s = layout(size)
+        widths = [cfg.n * (i + 1) for i in range(s + 1)]  # filters grow linearly: n, 2n, 3n, ...
+        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 3, padding=1), nn.ELU()]
+        for i in range(s):
+            layers += _convs(widths[i], widths[i], cfg.repeat)  # (B, w_i, r, r)
+            layers += [nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1), nn.ELU()]  # -> (B, w_i+1, r/2, r/2)
+        layers += _convs(widths[-1], widths[-1], cfg.repeat)
+        self.net = nn.Sequential(*layers)
+        self.fc = nn.Linear(widths[-1] * start * start, cfg.h)  # the embedding: no nonlinearity
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.net(v).flatten(1))  # (B, C, H, W) -> (B, 3n, s0, s0) -> (B, h)
+
+
+class Decoder(nn.Module):
+    """h -> FC (no nonlinearity) -> s0 x s0 x n -> [3x3 convs + ELU, nearest upsampling] per level -> 3x3 conv -> image.
+
+    Both G and D's decoder (Sec. 3.5: the same architecture, not the same weights).
+    """
+
+    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        channels, size = sample_shape[0], sample_shape[-1]
+        self.start, self.scalings = layout(size)
+        self.n, self.skip = cfg.n, cfg.skip
+        self.fc = nn.Linear(cfg.h, cfg.n * self.start * self.start)  # h -> h0, no nonlinearity
+        c_in = 2 * cfg.n if cfg.skip else cfg.n  # with skips, every block after the first also sees h0
+        self.blocks = nn.ModuleList(
+            [nn.Sequential(*_convs(cfg.n if i == 0 else c_in, cfg.n, cfg.repeat)) for i in range(self.scalings + 1)])
+        self.out = nn.Conv2d(cfg.n, channels, 3, padding=1)  # the image: a last 3x3 convolution, linear
+
+    def forward(self, e: torch.Tensor) -> torch.Tensor:
+        h0 = self.fc(e).view(-1, self.n, self.start, self.start)  # (B, h) -> (B, n, s0, s0)
+        x = self.blocks[0](h0)
+        for block in self.blocks[1:]:
+            x = F.interpolate(x, scale_factor=2, mode="nearest")  # (B, n, r, r) -> (B, n, 2r, 2r)
+            if self.skip:  # Sec. 3.5.1: h0, upsampled to this resolution, joins the block's input
+                x = torch.cat([x, F.interpolate(h0, size=x.shape[-2:], mode="nearest")], 1)
+            x = block(x)
+        return self.out(x)  # (B, n, H, W) -> (B, C, H, W)
+
+
+class Generator(nn.Module):
+    """G(z): the decoder's architecture with its own weights."""
+
+    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.net = Decoder(cfg, sample_shape)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(-1, *self.sample_shape)  # (B, h) -> (B, *sample_shape)
+        return self.net(z)  # (B, N_z) -> (B, C, H, W)
 
 
 class AutoencoderD(nn.Module):
@@ -90,14 +169,11 @@ class AutoencoderD(nn.Module):
 
     def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
-        d = math.prod(sample_shape)
-        self.encoder = nn.Sequential(nn.Linear(d, cfg.width), nn.ELU(), nn.Linear(cfg.width, cfg.width), nn.ELU(),
-                                     nn.Linear(cfg.width, cfg.h))
-        self.decoder = decoder(cfg.h, cfg.width, d)
+        self.encoder = Encoder(cfg, sample_shape)
+        self.decoder = Decoder(cfg, sample_shape)
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
-        e = self.encoder(v.flatten(1))  # (B, C, H, W) -> (B, C*H*W) -> (B, h)
-        return self.decoder(e).view_as(v)  # (B, h) -> (B, C*H*W) -> (B, C, H, W)
+        return self.decoder(self.encoder(v))  # (B, C, H, W) -> (B, h) -> (B, C, H, W)
 
 
 def reconstruction_loss(D: nn.Module, v: torch.Tensor) -> torch.Tensor:
@@ -123,6 +199,8 @@ class BEGAN(GANModel):
 
     def __init__(self, config: BEGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         super().__init__(config, sample_shape, device)
+        if len(self.sample_shape) != 3:
+            raise ValueError(f"BEGAN needs images of shape (C, H, W), got sample shape {self.sample_shape}")
         c = config
         self.G = Generator(c, self.sample_shape).to(self.device)
         self.D = AutoencoderD(c, self.sample_shape).to(self.device)
