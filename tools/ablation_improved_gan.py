@@ -2,6 +2,7 @@
 
     python tools/ablation_improved_gan.py --data 25gaussians --seeds 0 1 2 --out runs/ablation_toy
     python tools/ablation_improved_gan.py --data mnist --steps 400 --seeds 0 1 2 --out runs/ablation_mnist
+    python tools/ablation_improved_gan.py --variants "+ historical averaging" --set ha_weight=0.1 --out runs/ha01
 
 Every run: `improved-gan` in the given profile (default cpu) with the variant's switches
 (gans_edu.models.improved_gan.ABLATION), `torch.manual_seed(seed)` and `fit(seed=seed)`, the same steps
@@ -14,6 +15,7 @@ already there), and OUT/summary.md gets the median and [min, max] over seeds wit
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import os
 import platform
@@ -34,9 +36,9 @@ TOY_KEYS = ("modes_covered", "high_quality")
 IMAGE_KEYS = ("classifier_score", "frechet_distance", "classes_present", "min_class_share")
 
 
-def run_one(data, variant: str, seed: int, steps: int, profile: str, n: int) -> dict:
+def run_one(data, variant: str, seed: int, steps: int, profile: str, n: int, extra: dict | None = None) -> dict:
     torch.manual_seed(seed)
-    model = build_model("improved-gan", data, profile=profile, **ablation_switches(variant))
+    model = build_model("improved-gan", data, profile=profile, **{**ablation_switches(variant), **(extra or {})})
     result = fit(model, data, steps=steps, seed=seed, snapshot_fn=None, progress=False)
     report = evaluate(model.sample(n, generator=torch.Generator().manual_seed(seed + 1)), data.name)
     keys = TOY_KEYS if data.kind == "toy" else IMAGE_KEYS
@@ -73,8 +75,16 @@ def main() -> None:
     p.add_argument("--variants", nargs="+", default=list(ABLATION), help="a subset of: " + ", ".join(ABLATION))
     p.add_argument("--profile", default="cpu")
     p.add_argument("--n", type=int, help="samples per evaluation (default: the profile's)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a config override for every run, e.g. ha_weight=0.1 (use a fresh --out)")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args()
+    extra = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set wants KEY=VALUE, got {item!r}")
+        extra[key] = ast.literal_eval(value) if value not in ("true", "false") else value == "true"
     for v in args.variants:
         ablation_switches(v)  # ValueError naming the valid variants
     data = load_dataset(args.data, verbose=False)
@@ -93,7 +103,7 @@ def main() -> None:
         for variant in args.variants:
             if (variant, seed, args.steps) in done:
                 continue
-            row = run_one(data, variant, seed, args.steps, args.profile, n)
+            row = run_one(data, variant, seed, args.steps, args.profile, n, extra)
             new = not path.exists()
             with path.open("a", newline="") as fh:
                 w = csv.DictWriter(fh, fieldnames=list(row))
@@ -107,7 +117,7 @@ def main() -> None:
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
                f"{os.environ.get('OMP_NUM_THREADS', 'default')} thread(s)")
     text = (f"{args.data}, profile {args.profile}, {args.steps} steps per run, {n} samples per evaluation; "
-            f"{machine}; this call {time.perf_counter() - t0:.0f} s\n\n" + summary(rows, keys))
+            f"{machine}; overrides {extra or 'none'}; this call {time.perf_counter() - t0:.0f} s\n\n" + summary(rows, keys))
     (args.out / "summary.md").write_text(text)
     print(text)
 
