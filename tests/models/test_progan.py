@@ -37,6 +37,8 @@ def test_shapes_and_paper_settings(mnist):
     assert isinstance(m, P.ProGAN) and m.sample_shape == (1, 32, 32)
     assert (c.lr, c.betas, c.adam_eps, c.gp_lambda, c.drift, c.batch_size) == (1e-3, (0.0, 0.99), 1e-8, 10.0, 1e-3, 16)
     assert abs(P.ProGANConfig().ema_decay - 0.999) < 1e-5
+    # the cpu profile's budget deviation: 375 steps per phase train at lr 0.01; the gpu profile keeps the paper's
+    assert (P.make_config(mnist, "cpu").lr, P.make_config(mnist, "gpu").lr) == (1e-2, 1e-3)
     z = m.noise(5)
     for res in (4, 8, 16, 32):
         assert m.G(z, res, 0.5).shape == (5, 1, res, res)
