@@ -476,7 +476,7 @@ def ablation_switches(name: str) -> dict[str, bool]:
     return {**dict.fromkeys(TRICKS, False), **ABLATION[name]}
 
 
-TOY_CPU_STEPS = 1500  # the toy ablation's budget per run (tools/ablation_improved_gan.py)
+TOY_CPU_STEPS = 1000  # the toy ablation's budget per run: ~12-45 s on one thread (tools/ablation_improved_gan.py)
 
 
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> ImprovedGANConfig:
