@@ -1,5 +1,6 @@
 """The 2014 GAN: shapes, the losses, Algorithm 1, the paper's MNIST setting, and the command line."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from gans_edu.data import load_dataset
 from gans_edu.models import build_model
 from gans_edu.models.gan import (
     GAN,
+    MARGINALS_SIZE,
     GANConfig,
     Maxout,
     discriminator_loss,
@@ -74,6 +76,11 @@ def test_paper_mnist_setting():
     c = mnist_config("cpu")
     assert (c.z_dim, c.g_hidden, c.d_hidden, c.d_pieces, c.batch_size) == (100, (1200, 1200), (240, 240), 5, 100)
     assert (c.optimizer, c.lr, c.momentum, c.k, c.g_loss, c.output) == ("sgd", 0.1, 0.5, 1, "non-saturating", "sigmoid")
+    # mnist.yaml's schedule: momentum 0.5 -> 0.7 from epoch 1 to 250 (500 steps an epoch on 50,000 digits),
+    # learning rate divided by 1.000004 every step; both networks step together on one batch (AdversaryCost2).
+    assert (c.final_momentum, c.momentum_ramp, c.lr_decay, c.update, c.g_bias_from_data) == (
+        0.7, (500, 125_000), 1.000004, "simultaneous", True)
+    assert mnist_config("cpu", n_data=4000).momentum_ramp == (40, 10_000)  # epochs of the data actually used
     m = GAN(c, (1, 28, 28))
     opt = m.optimizers["G"].param_groups[0]
     assert isinstance(m.optimizers["D"], torch.optim.SGD) and opt["lr"] == 0.1 and opt["momentum"] == 0.5
@@ -101,7 +108,7 @@ def test_pixels_are_in_the_papers_zero_one_scale_inside_the_model(mnist):
 
 def test_algorithm_1_draws_k_real_batches(mnist):
     torch.manual_seed(0)
-    m = build_model("gan", mnist, profile="smoke", k=3)
+    m = build_model("gan", mnist, profile="smoke", k=3, update="alternating", g_bias_from_data=False)
     calls = []
 
     def draw():
@@ -114,6 +121,82 @@ def test_algorithm_1_draws_k_real_batches(mnist):
     assert all(torch.isfinite(v) for v in out.values())
 
 
+def _one_step(update, mnist):
+    """One training step from identical networks and noise, without dropout (so the result is deterministic)."""
+    torch.manual_seed(0)
+    m = build_model("gan", mnist, profile="smoke", update=update, d_input_dropout=0.0, d_dropout=0.0,
+                    g_init_range=None, d_init_range=None, g_bias_from_data=False)  # PyTorch init: updates above float eps
+    before = copy.deepcopy(m)
+    torch.manual_seed(1)
+    m.train_step(lambda: (mnist.x[:32], None))
+    return before, m
+
+
+def test_simultaneous_update_steps_g_against_the_d_before_its_step(mnist):
+    """mnist.yaml (AdversaryCost2): both gradients come from one forward pass, so G's step sees D *before* D's
+    step; Algorithm 1 as written (alternating) lets G see the updated D. Both must be what they claim."""
+    before, m = _one_step("simultaneous", mnist)
+    torch.manual_seed(1)
+    z = before.noise(32)  # the noise the step drew (same seed, same first draw)
+    loss = generator_loss(before.D(before.G(z)), "non-saturating")
+    grads = torch.autograd.grad(loss, list(before.G.parameters()))
+    lr = before.config.lr  # first SGD step: the momentum buffer is the gradient itself
+    expected = torch.cat([-lr * g.flatten() for g in grads])  # G's update, against the D from before D's step
+
+    def g_update(after):
+        return torch.cat([(a - b).flatten() for a, b in zip(after.G.parameters(), before.G.parameters())])
+
+    assert (g_update(m) - expected).norm() < 1e-3 * expected.norm()
+    _, alt = _one_step("alternating", mnist)  # G stepped against the updated D, on fresh noise
+    assert (g_update(alt) - expected).norm() > 0.1 * expected.norm()
+    # D's step is the same in both: the first thing either does, on the same real batch and generated batch.
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(m.D.parameters(), alt.D.parameters()))
+
+
+def test_output_bias_starts_at_the_pixel_marginals(mnist):
+    """mnist.yaml: init_sigmoid_bias_from_marginals. G's first samples are the mean digit, not uniform grey."""
+    draws = []
+
+    def draw():
+        draws.append(1)
+        return mnist.x[torch.randint(len(mnist), (100,))], None
+
+    torch.manual_seed(0)
+    m = build_model("gan", mnist, profile="smoke", g_bias_from_data=True)
+    plain = build_model("gan", mnist, profile="smoke")
+    mean_digit = mnist.x.mean(0)
+    m.train_step(draw)
+    assert len(draws) == MARGINALS_SIZE // 100 + 1  # the marginals' batches, then the step's own
+    m.train_step(draw)
+    assert len(draws) == MARGINALS_SIZE // 100 + 2  # only once
+    fresh = build_model("gan", mnist, profile="smoke", g_bias_from_data=True)
+    fresh.init_output_bias(mnist.x)
+    err = (fresh.sample(200).mean(0) - mean_digit).abs().mean()
+    err_plain = (plain.sample(200).mean(0) - mean_digit).abs().mean()
+    assert err < 0.1 < err_plain  # the plain init draws grey (0 in [-1, 1]) where the data are mostly black (-1)
+    assert m.extra_state()["bias_initialised"] is True
+    resumed = build_model("gan", mnist, profile="smoke", g_bias_from_data=True)
+    resumed.load_extra_state(m.extra_state())
+    resumed.train_step(draw)
+    assert len(draws) == MARGINALS_SIZE // 100 + 3  # a resumed run keeps its trained bias
+
+
+def test_schedule_follows_mnist_yaml(mnist):
+    m = build_model("gan", mnist, profile="smoke")  # 200 digits: an epoch is 2 steps, the ramp steps 2 -> 500
+    assert m.config.momentum_ramp == (2, 500)
+    assert m.schedule(0) == (0.1, 0.5) and m.schedule(2) == pytest.approx((0.1 / 1.000004**2, 0.5), rel=1e-12)
+    lr, mom = m.schedule(251)
+    assert mom == pytest.approx(0.6) and lr == pytest.approx(0.1 / 1.000004**251, rel=1e-12)
+    assert m.schedule(10**9) == (1e-6, 0.7)  # the decay stops at min_lr, the ramp at final_momentum
+    for _ in range(3):
+        m.train_step(lambda: (mnist.x[:32], None))
+    assert m.steps_done == 3 and m.optimizers["G"].param_groups[0]["momentum"] == m.schedule(2)[1]
+    assert m.optimizers["D"].param_groups[0]["lr"] == m.schedule(2)[0]
+    resumed = build_model("gan", mnist, profile="smoke")
+    resumed.load_extra_state(m.extra_state())
+    assert resumed.steps_done == 3  # a resumed run continues the schedule
+
+
 def test_bad_config():
     with pytest.raises(ValueError, match="valid: non-saturating, minimax"):
         GANConfig(g_loss="saturating")
@@ -121,6 +204,12 @@ def test_bad_config():
         GANConfig(output="relu")
     with pytest.raises(ValueError, match="valid: sgd, adam"):
         GANConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="k = 3 needs update='alternating'"):
+        GANConfig(k=3)
+    with pytest.raises(ValueError, match="valid: alternating, simultaneous"):
+        GANConfig(update="both")
+    with pytest.raises(ValueError, match="output='sigmoid'"):
+        GANConfig(output="tanh", g_bias_from_data=True)
 
 
 def test_toy_config_is_unchanged_by_the_mnist_setting():
