@@ -76,11 +76,12 @@ def test_paper_mnist_setting():
     c = mnist_config("cpu")
     assert (c.z_dim, c.g_hidden, c.d_hidden, c.d_pieces, c.batch_size) == (100, (1200, 1200), (240, 240), 5, 100)
     assert (c.optimizer, c.lr, c.momentum, c.k, c.g_loss, c.output) == ("sgd", 0.1, 0.5, 1, "non-saturating", "sigmoid")
-    # mnist.yaml's schedule: momentum 0.5 -> 0.7 from epoch 1 to 250 (500 steps an epoch on 50,000 digits),
-    # learning rate divided by 1.000004 every step; both networks step together on one batch (AdversaryCost2).
-    assert (c.final_momentum, c.momentum_ramp, c.lr_decay, c.update, c.g_bias_from_data) == (
-        0.7, (500, 125_000), 1.000004, "simultaneous", True)
-    assert mnist_config("cpu", n_data=4000).momentum_ramp == (40, 10_000)  # epochs of the data actually used
+    # Both networks step together on one batch (AdversaryCost2); G's output bias from the pixel marginals.
+    assert (c.update, c.g_bias_from_data, c.final_momentum, c.lr_decay) == ("simultaneous", True, None, 1.0)
+    # mnist.yaml's schedule, on request: momentum 0.5 -> 0.7 from epoch 1 to 250 (500 steps an epoch on 50,000
+    # digits, 40 on the 4,000 offline ones), learning rate divided by 1.000004 every step.
+    assert mnist_config("cpu", final_momentum=0.7).momentum_ramp == (500, 125_000)
+    assert mnist_config("cpu", n_data=4000, final_momentum=0.7).momentum_ramp == (40, 10_000)
     m = GAN(c, (1, 28, 28))
     opt = m.optimizers["G"].param_groups[0]
     assert isinstance(m.optimizers["D"], torch.optim.SGD) and opt["lr"] == 0.1 and opt["momentum"] == 0.5
@@ -182,7 +183,7 @@ def test_output_bias_starts_at_the_pixel_marginals(mnist):
 
 
 def test_schedule_follows_mnist_yaml(mnist):
-    m = build_model("gan", mnist, profile="smoke")  # 200 digits: an epoch is 2 steps, the ramp steps 2 -> 500
+    m = build_model("gan", mnist, profile="smoke", final_momentum=0.7, lr_decay=1.000004)  # 200 digits: ramp 2 -> 500
     assert m.config.momentum_ramp == (2, 500)
     assert m.schedule(0) == (0.1, 0.5) and m.schedule(2) == pytest.approx((0.1 / 1.000004**2, 0.5), rel=1e-12)
     lr, mom = m.schedule(251)
@@ -192,9 +193,15 @@ def test_schedule_follows_mnist_yaml(mnist):
         m.train_step(lambda: (mnist.x[:32], None))
     assert m.steps_done == 3 and m.optimizers["G"].param_groups[0]["momentum"] == m.schedule(2)[1]
     assert m.optimizers["D"].param_groups[0]["lr"] == m.schedule(2)[0]
-    resumed = build_model("gan", mnist, profile="smoke")
+    resumed = build_model("gan", mnist, profile="smoke", final_momentum=0.7, lr_decay=1.000004)
     resumed.load_extra_state(m.extra_state())
     assert resumed.steps_done == 3  # a resumed run continues the schedule
+
+
+def test_constant_schedule_by_default(mnist):
+    m = build_model("gan", mnist, profile="smoke")
+    m.train_step(lambda: (mnist.x[:32], None))
+    assert m.schedule(10**6) == (0.1, 0.5) and m.optimizers["G"].param_groups[0]["momentum"] == 0.5
 
 
 def test_bad_config():
