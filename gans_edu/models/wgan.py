@@ -13,15 +13,23 @@ Map from the paper to the code:
   generator step, so the critic is close to optimal (and its loss a fair estimate of W) before G
   follows it and again from time to time -> :meth:`WGAN.critic_iters` (``burst_iters=0`` turns it
   off and gives Algorithm 1 exactly).
-* Networks: the paper's MLP experiments (Sec. 4.3; ``models/mlp.py``: 4 linear layers with ReLU,
-  512 units, no batch norm) -> :class:`Generator` and :class:`Critic`. The same shape is what the
-  WGAN-GP toy script (``gan_toy.py``) uses, so WGAN-GP (:mod:`gans_edu.models.wgan_gp`) reuses
-  these two classes and only swaps the constraint.
+* Networks: the official code trains DCGAN's convolutional networks by default (``main.py`` builds
+  ``models/dcgan.py``'s ``DCGAN_G`` / ``DCGAN_D``; ``--mlp_G`` / ``--mlp_D`` select the MLPs), with
+  batch norm in the critic, N(0, 0.02) weights and N(1, 0.02) batch-norm gains (``weights_init``),
+  and the critic's last layer giving the score with no sigmoid -> ``net="dcgan"``, built from
+  :mod:`gans_edu.models.dcgan` (for 28x28 digits with the official DCGAN MNIST code's dense hidden
+  layer) by :func:`build_networks`. Clipping covers every critic parameter, batch-norm gains and
+  biases included, as ``main.py``'s ``for p in netD.parameters(): p.data.clamp_(...)``.
+  ``net="mlp"``: the paper's MLP experiment (Sec. 4.3, Fig. 6; ``models/mlp.py``: 4 linear layers
+  with ReLU, 512 units, no batch norm) -> :class:`Generator` and :class:`Critic`; the 2-D toys
+  always use it, and so does WGAN-GP's toy script (``gan_toy.py``), so WGAN-GP
+  (:mod:`gans_edu.models.wgan_gp`) reuses :func:`build_networks` and only swaps the constraint
+  (and drops the critic's batch norm).
 
-Deviations: images live in [-1, 1], so for images G ends in tanh (``mlp.py`` ends in a linear
-layer); the cpu profile halves the width (256 units) to fit its minutes. The paper's LSUN
-experiments use DCGAN convolutions; the book's MNIST runs use the MLP, which a CPU trains in
-minutes.
+Deviations: images live in [-1, 1], so the MLP G ends in tanh (``mlp.py`` ends in a linear layer);
+the official code's DCGAN networks take 2^k-pixel images (64x64 LSUN), ours the 28x28 digits with
+DCGAN's MNIST layout. The book's MNIST runs still default to the MLP (``MNIST_NET``), the setting chapter 6
+measures. The cpu profile narrows the networks (see :func:`make_config`) to fit its minutes.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ from torch import nn
 
 from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
+from gans_edu.models.dcgan import DCGANConfig, init_weights
+from gans_edu.models.dcgan import Discriminator as DCGANDiscriminator
+from gans_edu.models.dcgan import Generator as DCGANGenerator
 from gans_edu.profiles import pick
 
 
@@ -42,9 +53,14 @@ class WGANConfig:
     """Hyperparameters of WGAN. Defaults: Algorithm 1 of the paper, plus the official code's schedule."""
 
     z_dim: int = 100  # main.py: nz 100 (the toys use 2-d noise, as gan_toy.py)
-    width: int = 512  # Sec. 4.3 / models/mlp.py: 512 hidden units
-    depth: int = 3  # models/mlp.py: 3 hidden ReLU layers (4 linear layers)
-    critic_depth: int = 3  # same as G; WGAN-GP's Figure 1b uses a deeper critic
+    net: str = "dcgan"  # main.py: DCGAN networks by default (--mlp_G / --mlp_D: the MLPs); "mlp" for the toys
+    ngf: int = 64  # main.py: ngf 64 (DCGAN networks)
+    ndf: int = 64  # main.py: ndf 64
+    dense: int | None = None  # DCGAN's dense hidden layer: None = by image size (1024 at 28x28, see dcgan.py); 0: none
+    critic_bn: bool = True  # main.py's DCGAN_D keeps batch norm (WGAN-GP's critic must not)
+    width: int = 512  # MLP: Sec. 4.3 / models/mlp.py: 512 hidden units
+    depth: int = 3  # MLP: models/mlp.py: 3 hidden ReLU layers (4 linear layers)
+    critic_depth: int = 3  # MLP: same as G; WGAN-GP's Figure 1b uses a deeper critic
     lr: float = 5e-5  # Algorithm 1: alpha = 0.00005
     clip: float = 0.01  # Algorithm 1: c = 0.01
     n_critic: int = 5  # Algorithm 1: n_critic = 5
@@ -57,16 +73,27 @@ class WGANConfig:
     def __post_init__(self) -> None:
         if self.output not in ("tanh", "linear"):
             raise ValueError(f"unknown output {self.output!r}; valid: tanh, linear")
+        if self.net not in NETS:
+            raise ValueError(f"unknown net {self.net!r}; valid: {', '.join(NETS)}")
         if self.n_critic < 1 or self.clip <= 0:
             raise ValueError("n_critic must be >= 1 and clip > 0")
 
 
+NETS = ("dcgan", "mlp")
+# The book's image default: the paper's MLP (Sec. 4.3), whose cpu-profile results chapter 6 reports;
+# net="dcgan" (main.py's default) is not yet measured against the cpu profile's five minutes.
+MNIST_NET = "mlp"
+
+
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANConfig:
-    """Paper defaults; the profile sets the width; the toys take gan_toy.py's 2-d noise and linear output."""
-    width = pick(smoke=32, cpu=256, gpu=512, profile=profile)
-    base = WGANConfig(width=width)
-    if data.kind == "toy":
-        base = replace(base, z_dim=2, output="linear", batch_size=256)  # gan_toy.py: 2-d noise, BATCH_SIZE 256
+    """Paper defaults; the profile sets the widths; the toys take the MLPs with gan_toy.py's 2-d noise and linear output."""
+    if data.kind == "toy":  # gan_toy.py: 2-d noise, BATCH_SIZE 256
+        width = pick(smoke=32, cpu=256, gpu=512, profile=profile)
+        base = WGANConfig(net="mlp", width=width, z_dim=2, output="linear", batch_size=256)
+    else:
+        widths = pick(smoke=dict(ngf=8, ndf=8, dense=32, width=32), cpu=dict(ngf=16, ndf=16, dense=128, width=256),
+                      gpu=dict(), profile=profile)
+        base = WGANConfig(net=MNIST_NET, **widths)
     return replace(base, **overrides)
 
 
@@ -88,7 +115,7 @@ def mlp(d_in: int, width: int, depth: int, d_out: int) -> nn.Sequential:
 
 
 class Generator(nn.Module):
-    """MLP: z -> ReLU layers -> flattened sample (tanh for images), reshaped to ``sample_shape``."""
+    """MLP generator: z -> ReLU layers -> flattened sample (tanh for images), reshaped to ``sample_shape``."""
 
     def __init__(self, z_dim: int, width: int, depth: int, sample_shape: tuple[int, ...], output: str) -> None:
         super().__init__()
@@ -109,6 +136,27 @@ class Critic(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.flatten(1)).squeeze(1)  # (B, ...) -> (B, D) -> (B,)
+
+
+def build_networks(c, sample_shape: tuple[int, ...], critic_bn: bool) -> tuple[nn.Module, nn.Module]:
+    """G and the critic for config ``c`` (WGAN's or WGAN-GP's): the MLPs, or DCGAN's networks with a linear output.
+
+    DCGAN's discriminator ends in a linear layer (its logit), so as a critic it gives an unbounded
+    score: the sigmoid lives in DCGAN's loss, which WGAN does not use. Both nets take DCGAN's
+    initialisation, N(0, 0.02) (main.py's ``weights_init``).
+    """
+    if c.net == "mlp":
+        return (Generator(c.z_dim, c.width, c.depth, sample_shape, c.output),
+                Critic(c.width, c.critic_depth, sample_shape))
+    if len(sample_shape) != 3 or c.output != "tanh":
+        raise ValueError(f"net 'dcgan' needs images (C, H, W) with output tanh, got {sample_shape}; valid for points: mlp")
+    cfg = DCGANConfig(z_dim=c.z_dim, ngf=c.ngf, ndf=c.ndf, dense=c.dense)
+    dense = cfg.dense_units(sample_shape[-1])
+    G = DCGANGenerator(cfg, sample_shape, dense)
+    D = DCGANDiscriminator(cfg, sample_shape, dense, bn=critic_bn)
+    for net in (G, D):
+        init_weights(net, cfg.init_std, cfg.bn_gain_std)
+    return G, D
 
 
 def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
@@ -136,8 +184,8 @@ class WGAN(GANModel):
     def __init__(self, config: WGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         super().__init__(config, sample_shape, device)
         c = config
-        self.G = Generator(c.z_dim, c.width, c.depth, self.sample_shape, c.output).to(self.device)
-        self.D = Critic(c.width, c.critic_depth, self.sample_shape).to(self.device)
+        G, D = build_networks(c, self.sample_shape, critic_bn=c.critic_bn)
+        self.G, self.D = G.to(self.device), D.to(self.device)
         self.nets = {"G": self.G, "D": self.D}
         self.optimizers = {"G": self._optimizer(self.G), "D": self._optimizer(self.D)}
         self.g_steps = 0  # generator steps so far: drives the official critic schedule

@@ -9,8 +9,9 @@ Map from the paper to the code:
 * Algorithm 1 (lambda = 10, n_critic = 5, Adam alpha = 1e-4, beta1 = 0, beta2 = 0.9)
   -> :class:`WGANGPConfig` defaults and :meth:`WGANGP.train_step`.
 * Sec. 4, "no critic batch normalization": the penalty is per sample, and batch norm would make
-  each sample's score depend on the others -> the critic is :class:`gans_edu.models.wgan.Critic`,
-  a plain MLP.
+  each sample's score depend on the others -> the critic is WGAN's with its batch norm removed
+  (:func:`gans_edu.models.wgan.build_networks` with ``critic_bn=False``; layer norm would be the
+  paper's drop-in, the authors' ``gan_mnist.py`` uses none).
 * 2-D toys: the official toy script (igul222/improved_wgan_training, ``gan_toy.py``) uses
   lambda = 0.1, Adam(1e-4, beta1 0.5, beta2 0.9), 3 hidden ReLU layers of 512 units, batch 256,
   2-d noise, 100,000 generator iterations -> :func:`make_config` for toys, with one change for
@@ -22,10 +23,14 @@ Map from the paper to the code:
   decay is what tightens the samples (8 Gaussians: 91% near a mode after 3,000 steps). The
   paper's lambda = 10 fails on these tiny modes (std 0.018): 0-2 of 25 modes at either rate.
 
-The networks are WGAN's (:mod:`gans_edu.models.wgan`): only the Lipschitz constraint changes,
-which is the paper's point. Deviations: MNIST uses those MLPs rather than ``gan_mnist.py``'s
-convolutions (a CPU trains them in minutes; the same networks make the WGAN comparison fair); the
-cpu profile halves the width (a quarter for the toys).
+The networks are WGAN's (:mod:`gans_edu.models.wgan`, the same ``net`` for images): the MLPs, or
+with ``net="dcgan"`` DCGAN's convolutional G and critic (the official WGAN code's default; the
+authors' ``gan_mnist.py`` also trains a convolutional critic with no normalisation), the critic
+without batch norm; the toys always take the MLPs. Only the
+Lipschitz constraint changes, which is the paper's point. Deviations: MNIST uses WGAN's DCGAN
+layout (4x4 kernels, the dense hidden layer of DCGAN's MNIST code) rather than ``gan_mnist.py``'s
+5x5 kernels and widths, so that the comparison with WGAN changes one thing only; the cpu profile
+narrows the networks (WGAN's widths; a quarter of the width for the toys).
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ import torch
 from torch import nn
 
 from gans_edu.data import Dataset
+from gans_edu.models import wgan
 from gans_edu.models.base import Draw, GANModel, lr_factor, set_learning_rate
-from gans_edu.models.wgan import Critic, Generator, generator_loss
+from gans_edu.models.wgan import NETS, build_networks, generator_loss
 from gans_edu.profiles import pick
 
 
@@ -46,6 +52,10 @@ class WGANGPConfig:
     """Hyperparameters of WGAN-GP. Defaults: Algorithm 1 of the paper (toys: ``gan_toy.py``)."""
 
     z_dim: int = 100  # as WGAN (main.py nz 100); the toys use 2-d noise (gan_toy.py)
+    net: str = "dcgan"  # images: WGAN's DCGAN networks, the critic without batch norm (Sec. 4); toys: "mlp"
+    ngf: int = 64  # as WGAN (main.py ngf 64)
+    ndf: int = 64  # as WGAN (main.py ndf 64)
+    dense: int | None = None  # as WGAN: DCGAN's dense hidden layer (None: 1024 at 28x28); 0: none
     width: int = 512  # gan_toy.py DIM = 512 (and WGAN's MLP)
     depth: int = 3  # gan_toy.py: 3 hidden ReLU layers
     critic_depth: int = 3  # gan_toy.py; Figure 1b uses a 12-layer critic
@@ -60,6 +70,8 @@ class WGANGPConfig:
     def __post_init__(self) -> None:
         if self.output not in ("tanh", "linear"):
             raise ValueError(f"unknown output {self.output!r}; valid: tanh, linear")
+        if self.net not in NETS:
+            raise ValueError(f"unknown net {self.net!r}; valid: {', '.join(NETS)}")
         if self.gp_lambda < 0:
             raise ValueError(f"gp_lambda must be >= 0, got {self.gp_lambda}")
         self.betas = tuple(self.betas)
@@ -69,10 +81,11 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANG
     """Algorithm 1 for images, ``gan_toy.py`` for the toys (rate and decay: see the module); the profile sets the width."""
     if data.kind == "toy":
         width = pick(smoke=32, cpu=128, gpu=512, profile=profile)  # a 2-D toy: 128 units fit 4,000 steps in 4 min
-        base = WGANGPConfig(width=width, z_dim=2, output="linear", gp_lambda=0.1, betas=(0.5, 0.9), batch_size=256,
-                            lr=1e-3, lr_decay=True)
-    else:
-        base = WGANGPConfig(width=pick(smoke=32, cpu=256, gpu=512, profile=profile))
+        base = WGANGPConfig(net="mlp", width=width, z_dim=2, output="linear", gp_lambda=0.1, betas=(0.5, 0.9),
+                            batch_size=256, lr=1e-3, lr_decay=True)
+    else:  # WGAN's networks and widths (wgan.make_config), so that the two chapters compare the constraint only
+        w = wgan.make_config(data, profile)
+        base = WGANGPConfig(net=w.net, ngf=w.ngf, ndf=w.ndf, dense=w.dense, width=w.width)
     return replace(base, **overrides)
 
 
@@ -116,8 +129,8 @@ class WGANGP(GANModel):
     def __init__(self, config: WGANGPConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         super().__init__(config, sample_shape, device)
         c = config
-        self.G = Generator(c.z_dim, c.width, c.depth, self.sample_shape, c.output).to(self.device)
-        self.D = Critic(c.width, c.critic_depth, self.sample_shape).to(self.device)
+        G, D = build_networks(c, self.sample_shape, critic_bn=False)  # Sec. 4: no batch norm in the critic
+        self.G, self.D = G.to(self.device), D.to(self.device)
         self.nets = {"G": self.G, "D": self.D}
         self.optimizers = {
             "G": torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=c.betas),

@@ -1,10 +1,11 @@
-"""WGAN: shapes, the critic schedule, clipping of every parameter after every critic update, CLI."""
+"""WGAN: shapes, the networks, an unbounded critic, the critic schedule, clipping of every parameter after every update, CLI."""
 
 import json
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from gans_edu.cli import main
 from gans_edu.data import load_dataset
@@ -21,6 +22,42 @@ def test_shapes(mnist):
     assert m.D(x).shape == (5,)
     toy = build_model("wgan", load_dataset("8gaussians", n=64, verbose=False), profile="smoke")
     assert toy.sample(7).shape == (7, 2) and toy.config.z_dim == 2
+
+
+def test_official_dcgan_networks_and_the_mlps(mnist):
+    """main.py's default: DCGAN's convolutional G and critic, batch norm in both; the toys take the MLPs."""
+    m = build_model("wgan", mnist, profile="smoke", net="dcgan")
+    assert any(isinstance(mod, nn.Conv2d) for mod in m.D.modules())
+    assert any(isinstance(mod, nn.modules.batchnorm._BatchNorm) for mod in m.D.modules())
+    mlp = build_model("wgan", mnist, profile="smoke", net="mlp")
+    assert not any(isinstance(mod, nn.Conv2d) for mod in mlp.D.modules()) and mlp.sample(2).shape == (2, 1, 28, 28)
+    toy = load_dataset("8gaussians", n=64, verbose=False)
+    assert build_model("wgan", toy, profile="smoke").config.net == "mlp"
+    with pytest.raises(ValueError, match="valid for points: mlp"):
+        build_model("wgan", toy, profile="smoke", net="dcgan")
+    with pytest.raises(ValueError, match="valid: dcgan, mlp"):
+        build_model("wgan", mnist, profile="smoke", net="resnet")
+
+
+@pytest.mark.parametrize("name", ["wgan", "wgan-gp"])
+@pytest.mark.parametrize("net", ["dcgan", "mlp"])
+def test_critic_score_is_unbounded(mnist, name, net):
+    """The critic ends in a linear layer: raising its bias by 5 raises every score by exactly 5.
+
+    A critic ending in a sigmoid (a discriminator's probability) fails: its scores cannot pass 1
+    and would move by less than 5.
+    """
+    torch.manual_seed(0)
+    m = build_model(name, mnist, profile="smoke", net=net)
+    x = mnist.x[:8]
+    last = [mod for mod in m.D.modules() if isinstance(mod, nn.Linear)][-1]
+    before = m.D(x).detach()
+    with torch.no_grad():
+        last.bias += 5.0
+    after = m.D(x).detach()
+    torch.testing.assert_close(after - before, torch.full((8,), 5.0))
+    assert (after > 1).all()
+    assert not torch.allclose(torch.sigmoid(after) - torch.sigmoid(before), torch.full((8,), 5.0))  # the buggy variant
 
 
 def test_sign_convention():

@@ -34,8 +34,32 @@ def test_shapes_and_toy_settings(mnist):
 
 
 def test_no_batch_norm_in_the_critic(mnist):
-    m = build_model("wgan-gp", mnist, profile="smoke")
-    assert not any(isinstance(mod, nn.modules.batchnorm._BatchNorm) for mod in m.D.modules())
+    """Sec. 4: each sample's score must not depend on the rest of its batch (the penalty is per sample).
+
+    WGAN's critic (main.py's DCGAN_D, batch norm included) is the buggy variant: it fails both checks.
+    """
+    torch.manual_seed(0)
+    x = mnist.x[:16]
+
+    def has_bn(m):
+        return any(isinstance(mod, nn.modules.batchnorm._BatchNorm) for mod in m.D.modules())
+
+    def mixes_samples(m):  # in training mode, as during the critic's updates
+        m.D.train()
+        return not torch.allclose(m.D(x)[:4], m.D(x[:4]), atol=1e-6)
+
+    gp = build_model("wgan-gp", mnist, profile="smoke", net="dcgan")
+    assert not has_bn(gp) and not mixes_samples(gp) and not has_bn(build_model("wgan-gp", mnist, profile="smoke"))
+    clipped = build_model("wgan", mnist, profile="smoke", net="dcgan")
+    assert has_bn(clipped) and mixes_samples(clipped)
+
+
+def test_same_networks_as_wgan_but_the_critic_norm(mnist):
+    """A fair comparison with chapter 6: the same G, and the same critic layers less batch norm."""
+    gp, clipped = (build_model(name, mnist, profile="cpu", net="dcgan") for name in ("wgan-gp", "wgan"))
+    assert [p.shape for p in gp.G.parameters()] == [p.shape for p in clipped.G.parameters()]
+    convs = [[mod.weight.shape for mod in m.D.modules() if isinstance(mod, (nn.Conv2d, nn.Linear))] for m in (gp, clipped)]
+    assert convs[0] == convs[1]
 
 
 def test_eps_is_drawn_once_per_sample():
