@@ -167,6 +167,8 @@ print(f"Spearman rank correlation of M_global and the Frechet distance over {len
 
 # %%
 assert len(pairs) >= 2
+if nb.profile in ("cpu", "gpu"):  # the prose: the generator's images are too easy to reconstruct, so k_t climbs
+    assert ks[-1] > 0.005, ks[-1]
 print(f"Frechet distance: first snapshot {fd[0]:.0f}, last {fd[-1]:.0f}; "
       f"k_t: max {max(ks):.3f}, last {ks[-1]:.3f}; M_global: first {run.history[0]['m_global']:.3f}, "
       f"last {run.history[-1]['m_global']:.3f}")
