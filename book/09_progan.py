@@ -68,7 +68,8 @@ if "google.colab" in sys.modules:
 # $\hat x = \epsilon x + (1 - \epsilon) G(z)$, $\epsilon \sim U[0, 1]$ per
 # image, exactly as in chapter 7 (the book reuses that chapter's
 # `gradient_penalty`). One critic step per generator step, Adam with
-# learning rate 0.001 and $\beta = (0, 0.99)$.
+# learning rate 0.001 and $\beta = (0, 0.99)$ (the cpu profile trains at
+# 0.01, a budget deviation explained in the next section).
 #
 # **The fade-in.** While the block for resolution $r$ enters, with
 # $\mathrm{up}$ nearest-neighbour upsampling and $\mathrm{down}$ 2x2
@@ -214,6 +215,19 @@ plt.show()
 # 800,000 images per phase and 512 feature maps; our cpu budget affords a
 # few thousand images per phase and at most 32 maps, shrinking to 8 at 32x32
 # (the table below prints the profile's numbers).
+#
+# Fewer images means fewer steps, and that changes what the learning rate
+# means. With $\beta_1 = 0$, Adam moves every weight by about the learning
+# rate per step, whatever its gradient; with the equalized learning rate the
+# weights are of size 1. A paper phase is 50,000 steps (800,000 images at
+# batch 16), so a weight can travel up to 50 at rate 0.001; our cpu phase is
+# 375 steps, which at 0.001 allows 0.4, and the networks barely leave their
+# starting point: at 0.001 the 4x4 samples were still grey squares after the
+# first phase, and the final digits were blobs, with one to four of the ten
+# classes missing in four runs. The cpu profile therefore trains at
+# **0.01** (the official code's later presets raise the rate at high
+# resolutions too, to 0.0015-0.003).
+# Everything else is the paper's.
 
 # %%
 steps = default_steps("progan", mnist, nb.profile)
@@ -348,13 +362,14 @@ shares = dict(enumerate(np.round(m["class_shares"], 3)))
 print(f"SWD 32x32 level: {m['swd_32']:.1f} (real {r['swd_32']:.1f}, ratio {m['swd_32'] / r['swd_32']:.2f}); "
       f"16x16: {m['swd_16']:.1f} (real {r['swd_16']:.1f}); classes present {m['classes_present']:.0f}; shares {shares}")
 assert np.isfinite([m["frechet_distance"], m["swd_32"], m["swd_16"]]).all()
-targets = {"every class present": m["classes_present"] == 10,
+targets = {"digits the classifier recognises (classifier score >= 70% of real data's)":
+           m["classifier_score"] >= 0.7 * r["classifier_score"],
+           "every class present": m["classes_present"] == 10,
            "SWD at the finest level within 3x of real data": m["swd_32"] <= 3 * r["swd_32"]}
 for t, ok in targets.items():
     print(f"target {t}: {'met' if ok else 'NOT met at this budget'}")
-if nb.quality_checks:  # what the prose below claims of the cpu run: most classes, finest-level SWD near 3x real
-    assert m["classes_present"] >= 7, shares
-    assert m["swd_32"] <= 4 * r["swd_32"], (m["swd_32"], r["swd_32"])
+if nb.quality_checks:  # the chapter's targets, met by the cpu profile on seeds 0, 1 and 2 (see below)
+    assert all(targets.values()), (targets, shares, m["swd_32"], r["swd_32"])
 
 # %% [markdown]
 # ## Progressive against fixed: the same losses, the same clock
@@ -428,33 +443,42 @@ assert all(len(c) >= 1 for c in curves.values()) and abs(fixed_run.seconds - run
 #   non-progressive training about 5.4 times sooner at 1024x1024 (Figure 4),
 #   with better final results.
 # * **Here** (cpu profile, one CPU thread, MNIST padded to 32x32, 42,000
-#   images in about 5.3 minutes of training): the mechanics behave as the
-#   paper describes. The equalized learning rate gives layers with fan-in 8
-#   and 512 the same relative Adam step (1.06% and 1.00%), where He's
+#   images in about 5.8 minutes of training in this notebook, measuring time
+#   not counted, with the machine's other core busy): the mechanics behave as
+#   the paper describes. The equalized learning rate gives layers with fan-in
+#   8 and 512 the same relative Adam step (1.06% and 1.00%), where He's
 #   initialisation gives 2.1% and 16%; at $\alpha = 0$ the grown networks
 #   are exactly the old ones; the minibatch standard deviation reads 0.95 on
 #   a varied batch and 0.01 on a collapsed one. The samples grow from 4x4
-#   blobs to recognisable 32x32 digits, but the quality is modest: a Frechet
-#   distance of about 990 (real digits: 8), a finest-level SWD of 20.2
-#   against 6.7 for real data (3.0 times, just missing the book's target of
-#   3x), and only 8 of the 10 classes present (4s and 1s are nearly missing,
-#   3s take a third of the samples, recall 0.04). A run of the same budget
-#   with the command line (`gans-edu train progan --profile cpu`, 285 s)
-#   scored alike: Frechet distance 903, SWD 20.1 against 6.7, 8 classes.
-# * **Progressive against fixed, at 32x32: no speed-up.** On the same clock,
-#   the network trained at 32x32 from the start was ahead of the growing one
-#   almost all the time. It reached the Frechet distance that both runs
-#   reached (about 980) after 182 s, the growing network after 297 s: a time
-#   ratio fixed/progressive of **0.61**, where the paper reports 5.4 in the
-#   other direction. On the finest-level SWD they tied (about 320 s each,
-#   ratio 1.01). At the end of the budget the fixed network was better on
-#   every measure but KID: Frechet distance 738 against 991, all 10 classes
-#   against 8, SWD 18.3 against 20.2.
+#   blobs to recognisable 32x32 digits: a Frechet distance of 276 (real
+#   digits: 8), a classifier score of 7.8 (real: 9.8), all 10 classes
+#   present (the rarest, 1s, at 6.2%), recall 0.79 (real 0.89), and a
+#   finest-level SWD of 9.2 against 6.7 for real data, 1.4 times, inside the
+#   book's target of 3x. The command line (`gans-edu train progan --profile
+#   cpu --seed S`, 277-305 s of training on one thread) gave the same picture
+#   on seeds 0, 1 and 2: Frechet distance 260, 277 and 285, all 10 classes
+#   (rarest 5.0%, 5.4%, 6.0%), SWD at 32x32 1.57, 1.27 and 1.67 times real,
+#   recall 0.73-0.81. With the paper's learning rate of 0.001 instead, the
+#   same budget gave a Frechet distance of about 900, 6-9 classes and an SWD
+#   at 2.8-3.3 times real; 0.003 gave 620, 10 classes (4s at 2.8%) and 2.5x.
+#   The critic's drift term grows at 32x32 ($D$'s outputs on real digits
+#   reach about 5) without harm at this length.
+# * **Progressive against fixed, at 32x32: no speed-up, a better finish.**
+#   On the same clock, the network trained at 32x32 from the start was ahead
+#   of the growing one almost all the time. It reached the Frechet distance
+#   that both runs reached (328) after 300 s, the growing network after
+#   344 s: a time ratio fixed/progressive of **0.87**, where the paper reports
+#   5.4 in the other direction. On the finest-level SWD the ratio was 0.67
+#   (233 s against 346 s). The growing network caught up in the last stable
+#   phase and ended slightly ahead on most measures: Frechet distance 276
+#   against 310, SWD 9.2 against 9.5, recall 0.79 against 0.73, rarest
+#   class 6.2% against 2.7% (having done 2,625 steps to the fixed run's
+#   1,495 in the same time).
 # * **Why the ratio differs from the paper's.** Growing saves time because
 #   the early phases run on tiny images that cost almost nothing compared
 #   with the final resolution. At 1024x1024 a 4x4 to 64x64 step is thousands
 #   of times cheaper than a 1024x1024 step, so the first half of the schedule
-#   is nearly free. At 32x32 it is not: here a 4x4 image costs about a tenth
+#   is nearly free. At 32x32 it is not: here a 4x4 step costs about a tenth
 #   of a 32x32 one, and the progressive run spends more than half of its
 #   clock below 32x32 and in fade-ins, learning a layout that a four-block
 #   network at 32x32 learns by itself in a minute (32x32 digits are easy).
@@ -468,7 +492,8 @@ assert all(len(c) >= 1 for c in curves.values()) and abs(fixed_run.seconds - run
 #   against it; what the experiment cannot show on a CPU is the large-image
 #   regime where the saving appears.
 # * **Deviations:** 32x32 instead of 1024x1024; at most 32 feature maps
-#   instead of 512; 6,000 images per phase instead of 800,000; the EMA given
+#   instead of 512; 6,000 images per phase instead of 800,000, and therefore
+#   Adam's learning rate 0.01 instead of 0.001 (see "Training"); the EMA given
 #   as a half-life of 1,000 images (the paper's decay 0.999 at batch 16 is a
 #   half-life of 11,000 images, longer than our phases); SWD computed from
 #   1,000 images per set instead of 16,384, with the same random patch
