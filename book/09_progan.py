@@ -458,9 +458,10 @@ assert all(len(c) >= 1 for c in curves.values()) and abs(fixed_run.seconds - run
 #   cpu --seed S`, 277-305 s of training on one thread) gave the same picture
 #   on seeds 0, 1 and 2: Frechet distance 260, 277 and 285, all 10 classes
 #   (rarest 5.0%, 5.4%, 6.0%), SWD at 32x32 1.57, 1.27 and 1.67 times real,
-#   recall 0.73-0.81. With the paper's learning rate of 0.001 instead, the
-#   same budget gave a Frechet distance of about 900, 6-9 classes and an SWD
-#   at 2.8-3.3 times real; 0.003 gave 620, 10 classes (4s at 2.8%) and 2.5x.
+#   recall 0.73-0.81. With the paper's learning rate of 0.001 instead, four
+#   runs at about this budget gave a Frechet distance of 780-910, 6-9
+#   classes (1s and 4s the rarest) and an SWD at 2.7-3.3 times real; 0.003
+#   gave 620, 10 classes (4s at 2.8%) and 2.5x.
 #   The critic's drift term grows at 32x32 ($D$'s outputs on real digits
 #   reach about 5) without harm at this length.
 # * **Progressive against fixed, at 32x32: no speed-up, a better finish.**
