@@ -33,7 +33,7 @@
 #
 # This chapter writes each trick as a small piece of `gans_edu/models/improved_gan.py`
 # that any model can switch on, checks each one's defining property, measures
-# them one by one (three seeds each) on the 25-Gaussian toy and on our offline
+# them one by one, over several seeds, on the 25-Gaussian toy and on our offline
 # MNIST, and reproduces the semi-supervised
 # result at small scale.
 
@@ -375,7 +375,7 @@ if nb.quality_checks:  # measured over three seeds at this budget (table below):
 # The same seven variants on our offline MNIST with DCGAN's convolutional
 # networks at half width. Here a run costs minutes, so the notebook trains
 # each variant once for a short budget (250 steps in the cpu profile) to
-# show the samples; the reference is the three-seed table measured on the
+# show the samples; the reference is the table over seeds measured on the
 # command line further down.
 
 # %%
