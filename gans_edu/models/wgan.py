@@ -84,7 +84,7 @@ NETS = ("dcgan", "mlp")
 # net="dcgan" (main.py's default), measured on seed 0 only (gans-edu's classifier, 2,000 samples, one
 # pinned thread): ngf=ndf=16, dense=128 at the paper's lr 5e-5, 1,350 steps (454 s): FD 3,779, 1 class;
 # at lr=2e-4, 1,350 steps (390 s): FD 368, all 10 classes (rarest 6.0%), classifier score 7.49 (real
-# ~9.9, FD 7.9). Not yet confirmed on other seeds, so not yet the default.
+# digits: FD 7.9, chapter 6). Not yet confirmed on other seeds, so not yet the default.
 MNIST_NET = "mlp"
 
 
