@@ -619,14 +619,15 @@ if nb.quality_checks:  # measured at 10 minutes on the command line: 4.9-6.2% vs
 # | (the combination) | the default MD + VBN + smoothing after 600 steps gives recognisable digits, far from real data |
 # | feature matching: good for semi-supervised learning, worse samples (Sec. 5) | the semi-supervised G's samples are rough while its D is a far better classifier |
 # | the Inception Score agrees with human judgement (Sec. 4) | a memorising "generator" scores like real data (about 9.8 vs 9.8) with zero recall |
-# | 100 labels: 93 $\pm$ 6.5 errors out of 10,000 (Table 1) | 4,000 unlabelled digits, 14,000 steps (about 10 minutes on two CPU threads): median 4.6% test error over three seeds (4.1-5.3%) vs 21.0% for the same classifier on the 100 labels alone; the paper's 0.93% used 60,000 unlabelled digits and 300 epochs |
+# | 100 labels: 93 $\pm$ 6.5 errors out of 10,000 (Table 1) | 4,000 unlabelled digits, 14,000 steps (10-12.5 minutes on two CPU threads): median 4.6% test error over three seeds (4.1-5.3%) vs 21.0% for the same classifier on the 100 labels alone; the paper's 0.93% used 60,000 unlabelled digits and 300 epochs |
 #
 # The semi-supervised gap to the paper is still there, and the measurements
 # say where it comes from: the budget. The official code trains for 300
 # epochs of 60,000 unlabelled digits (180,000 steps); we train for 14,000
-# steps on 4,000 digits. On an idle two-core machine a step takes about
-# 42 ms with two threads (1,500 steps in 62.6 s), so the `cpu` profile's
-# 14,000 steps are about 10 minutes of training. Measured on the command
+# steps on 4,000 digits. On an idle two-core machine a step takes 42-54 ms
+# with two threads (1,500 steps in 62.6 s; a whole 14,000-step run in
+# 751.5 s: this machine's speed varies), so the `cpu` profile's 14,000 steps
+# are 10 to 12.5 minutes of training. Measured on the command
 # line (`gans-edu train improved-gan --profile cpu --set semi_supervised=True
 # --seed S`; the classifier's test error is printed by the evaluation at the
 # end; one thread per run, two runs side by side, so the seconds are
@@ -637,6 +638,7 @@ if nb.quality_checks:  # measured at 10 minutes on the command line: 4.9-6.2% vs
 # | semi-supervised, seed 0 | 14,000 | 986 | 5.3% |
 # | semi-supervised, seed 1 | 14,000 | 980 | 4.1% |
 # | semi-supervised, seed 2 | 14,000 | 862 | 4.6% |
+# | seed 0 again, two threads on the idle machine | 14,000 | 752 (two threads) | 3.8% |
 # | the same seeds after 10 minutes on one thread (`--minutes 10`, 9,676-11,562 steps) | | 600 | 6.2%, 5.2%, 4.9% |
 # | same D, 100 labels alone (seed 0, `--set unsupervised_weight=0.0 --steps 10000`) | 10,000 | 202 | 21.0% |
 # | earlier convolutional version of this chapter (seed 0) | 5,260 | 600 | 12.4% (labels alone: 27.3%) |
@@ -644,7 +646,12 @@ if nb.quality_checks:  # measured at 10 minutes on the command line: 4.9-6.2% vs
 # Against the 12.4% of this chapter's earlier convolutional version, the
 # official networks and training details cut the error by more than half
 # in about the same time. Our target of 5% is met by the median of three
-# seeds (4.6%), not by every seed: seed 0 ends at 5.3%. The error was still
+# seeds (4.6%), not by every seed: seed 0 ends at 5.3% on one thread and at
+# 3.8% when rerun with two (the thread count changes the arithmetic's order,
+# so the run itself differs: a reminder of how wide the spread between runs
+# is). The time is the weaker part: 14,000 steps took 12.5 minutes on two
+# idle threads in the one whole-run measurement, so "within 10 minutes" holds
+# only on this machine's faster days. The error was still
 # falling at the end (by about a quarter of a point per 1,000 steps between
 # the 10-minute marks and 14,000 steps), so more steps (a faster machine, or the `gpu` profile) are
 # what it needs for more.

@@ -504,7 +504,8 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> Impro
 def default_steps(data: Dataset, profile: str | None = None, **overrides) -> int:
     """Generator steps per profile (cpu: 1,663 steps of the default config took 5 min on one thread).
 
-    Semi-supervised: cpu 14,000 steps (half width: 1,500 steps took 62.6 s on two idle threads, so about 10 min);
+    Semi-supervised: cpu 14,000 steps (half width; on two idle threads 1,500 steps took 62.6 s and a whole
+    14,000-step run 751.5 s, so 10-12.5 min);
     gpu 30,000 (50 epochs of full MNIST; the official code runs 300).
     """
     if overrides.get("semi_supervised"):
