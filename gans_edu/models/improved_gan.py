@@ -637,22 +637,12 @@ class ImprovedGAN(GANModel):
             self.G, self.D = SSLGenerator(config, self.sample_shape), SSLDiscriminator(config, self.sample_shape)
         elif self.toy:
             # MLPs with PyTorch's default initialisation (as the book's other toy models); batch norm in G.
-            base = ToyGenerator(config, self.sample_shape)
-            if config.virtual_batchnorm:
-                ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
-                self.G = VBNGenerator(base, ref_z, config.bn_gain_std)
-            else:
-                self.G = base
+            self.G = self._maybe_vbn(ToyGenerator(config, self.sample_shape))
             self.D = ToyDiscriminator(config, self.sample_shape)
         else:
             base = DCGANGenerator(config, self.sample_shape)  # reads z_dim and ngf from our config
             init_weights(base, config.init_std, config.bn_gain_std)
-            if config.virtual_batchnorm:
-                # The reference batch is fixed once, here, and never redrawn (Sec. 3.5).
-                ref_z = self.noise(config.vbn_ref_size, torch.Generator().manual_seed(12345))
-                self.G = VBNGenerator(base, ref_z, config.bn_gain_std)
-            else:
-                self.G = base
+            self.G = self._maybe_vbn(base)
             self.D = Discriminator(config, self.sample_shape)
             init_weights(self.D, config.init_std, config.bn_gain_std)
             nn.init.normal_(self.D.out.weight, 0.0, config.init_std)
@@ -676,6 +666,13 @@ class ImprovedGAN(GANModel):
         self.total_steps: int | None = None
         if config.semi_supervised and config.ema_decay > 0:
             self.D_avg = copy.deepcopy(self.D).eval().requires_grad_(False)
+
+    def _maybe_vbn(self, base: nn.Module) -> nn.Module:
+        """``base`` with virtual batch norm if configured; the reference batch is fixed once, here (Sec. 3.5)."""
+        if not self.config.virtual_batchnorm:
+            return base
+        ref_z = self.noise(self.config.vbn_ref_size, torch.Generator().manual_seed(12345))
+        return VBNGenerator(base, ref_z, self.config.bn_gain_std)
 
     def plan(self, steps: int | None) -> None:
         """Told by :func:`gans_edu.train.fit` how many steps the run has: a decaying rate reaches 0 there."""
