@@ -165,5 +165,4 @@ def set_learning_rate(optimizers: dict[str, torch.optim.Optimizer], lr: float) -
 def average_weights(avg: nn.Module, net: nn.Module, rate: float) -> None:
     """One step of a running average of weights: ``avg <- avg + rate * (net - avg)`` for every parameter
     (ProGAN's EMA generator, the semi-supervised D's averaged classifier). Buffers are left to the caller."""
-    for a, p in zip(avg.parameters(), net.parameters()):
-        a.lerp_(p, rate)
+    torch._foreach_lerp_(list(avg.parameters()), list(net.parameters()), rate)  # all tensors in one call
