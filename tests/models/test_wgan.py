@@ -68,10 +68,22 @@ def test_sign_convention():
 
 
 def test_official_schedule_and_its_switch(mnist):
-    m = build_model("wgan", mnist, profile="smoke")
+    m = build_model("wgan", mnist, profile="cpu")
     assert [m.critic_iters(s) for s in (0, 24, 25, 499, 500, 501, 1000)] == [100, 100, 5, 5, 100, 5, 100]
-    paper = build_model("wgan", mnist, profile="smoke", burst_iters=0)
+    paper = build_model("wgan", mnist, profile="cpu", burst_iters=0)
     assert {paper.critic_iters(s) for s in range(0, 1001)} == {5}
+    smoke = build_model("wgan", mnist, profile="smoke")  # the same schedule with shorter bursts (a budget change)
+    assert [smoke.critic_iters(s) for s in (0, 24, 25, 499, 500, 501, 1000)] == [10, 10, 5, 5, 10, 5, 10]
+
+
+def test_mnist_defaults_per_profile(mnist):
+    """Images: main.py's DCGAN networks; the paper's rate on gpu, 2e-4 for the cpu and smoke budgets; WGAN-GP follows."""
+    cpu, gpu = (build_model("wgan", mnist, profile=p).config for p in ("cpu", "gpu"))
+    assert cpu.net == gpu.net == "dcgan" and (cpu.ngf, cpu.ndf, cpu.dense) == (16, 16, 128)
+    assert cpu.lr == 2e-4 and gpu.lr == 5e-5 and cpu.clip == gpu.clip == 0.01 and cpu.burst_iters == 100
+    gp = build_model("wgan-gp", mnist, profile="cpu").config
+    assert (gp.net, gp.ngf, gp.ndf, gp.dense) == (cpu.net, cpu.ngf, cpu.ndf, cpu.dense)
+    assert gp.lr == 1e-4 and gp.betas == (0.0, 0.9) and gp.gp_lambda == 10
 
 
 def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist, drawer):
