@@ -65,7 +65,7 @@ def test_defaults_and_bad_input():
     full = make_config(load_dataset("mnist", n=10, verbose=False), "gpu", semi_supervised=True)
     assert (full.ssl_d_widths, full.ssl_g_widths, full.d_input_noise, full.d_hidden_noise) == ((1000, 500, 250, 250, 250),
                                                                                               (500, 500), 0.3, 0.5)
-    assert ssl.ssl_d_widths == (500, 250, 125, 125, 125) and ssl.ssl_g_widths == (250, 250)  # smoke/cpu: half width
+    assert ssl.ssl_d_widths == (250, 125, 62, 62, 62) and ssl.ssl_g_widths == (250, 250)  # smoke/cpu: narrowed
     with pytest.raises(ValueError, match="ema_decay"):
         ImprovedGANConfig(ema_decay=1.0)
     with pytest.raises(ValueError, match="semi_supervised"):
