@@ -77,13 +77,13 @@ def test_official_schedule_and_its_switch(mnist):
 
 
 def test_mnist_defaults_per_profile(mnist):
-    """Images: main.py's DCGAN networks; the paper's rate on gpu, 2e-4 for the cpu and smoke budgets; WGAN-GP follows."""
+    """Images: main.py's DCGAN networks; the papers' rates on gpu, four times them for the cpu budget; WGAN-GP follows."""
     cpu, gpu = (build_model("wgan", mnist, profile=p).config for p in ("cpu", "gpu"))
     assert cpu.net == gpu.net == "dcgan" and (cpu.ngf, cpu.ndf, cpu.dense) == (16, 16, 128)
     assert cpu.lr == 2e-4 and gpu.lr == 5e-5 and cpu.clip == gpu.clip == 0.01 and cpu.burst_iters == 100
-    gp = build_model("wgan-gp", mnist, profile="cpu").config
+    gp, gp_gpu = (build_model("wgan-gp", mnist, profile=p).config for p in ("cpu", "gpu"))
     assert (gp.net, gp.ngf, gp.ndf, gp.dense) == (cpu.net, cpu.ngf, cpu.ndf, cpu.dense)
-    assert gp.lr == 1e-4 and gp.betas == (0.0, 0.9) and gp.gp_lambda == 10
+    assert gp.lr == 4e-4 and gp_gpu.lr == 1e-4 and gp.betas == (0.0, 0.9) and gp.gp_lambda == 10
 
 
 def test_every_critic_parameter_is_clipped_after_every_critic_update(mnist, drawer):

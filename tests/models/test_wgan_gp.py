@@ -177,4 +177,4 @@ def test_toy_learning_rate_decays_linearly_to_zero_and_resumes(mnist):
     np.testing.assert_allclose(used, [[1e-3 * f] * 2 for f in (1, 0.75, 0.5, 0.25)])
     images = build_model("wgan-gp", mnist, profile="smoke")
     images.plan(4)
-    assert not images.config.lr_decay and images.optimizers["G"].param_groups[0]["lr"] == 1e-4
+    assert not images.config.lr_decay and images.optimizers["G"].param_groups[0]["lr"] == images.config.lr == 4e-4
