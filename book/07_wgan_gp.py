@@ -62,9 +62,10 @@ if "google.colab" in sys.modules:
 # The paper's Algorithm 1: $\lambda = 10$, $n_\text{critic} = 5$, Adam with
 # learning rate $10^{-4}$ and $\beta = (0, 0.9)$. The penalty lives in one
 # function, `gans_edu.models.wgan_gp.gradient_penalty` (ProGAN reuses it);
-# `WGANGP.train_step` is Algorithm 1. The networks are WGAN's MLPs: only the
-# constraint changes. For the 2-D toys we use the authors' toy script
-# (`gan_toy.py`): $\lambda = 0.1$, Adam with $\beta = (0.5, 0.9)$,
+# `WGANGP.train_step` is Algorithm 1. The networks are WGAN's (chapter 6):
+# DCGAN's convolutional networks on MNIST, the critic without its batch norm,
+# and MLPs on the toys; only the constraint changes. For the 2-D toys we use
+# the authors' toy script (`gan_toy.py`): $\lambda = 0.1$, Adam with $\beta = (0.5, 0.9)$,
 # batch 256, 2-d noise. That script trains for 100,000 generator iterations
 # at a learning rate of $10^{-4}$; we have a few thousand, so the toys train at
 # $10^{-3}$ (the rate ProGAN trains its WGAN-GP loss at) decayed linearly to 0
@@ -296,21 +297,29 @@ if nb.quality_checks:  # the book's toy targets, met by every seed we measured (
 # backward pass), so we compare on **wall time**, as the paper's Figure 3
 # does: each model gets the same minutes on the same CPU, with the same
 # networks, and we record the Frechet distance of 500 samples at regular
-# intervals (the time spent measuring is not counted). Two runs, each at its paper's
-# settings, as in the paper's comparison:
+# intervals (the time spent measuring is not counted). Both use chapter 6's
+# convolutional networks at the profile's widths; WGAN-GP's critic drops the
+# batch norm. Two runs:
 #
-# * **WGAN**: RMSProp $5 \cdot 10^{-5}$, clipping at 0.01, the official critic schedule;
-# * **WGAN-GP**: Adam $10^{-4}$, $\beta = (0, 0.9)$, $\lambda = 10$.
+# * **WGAN** as chapter 6 trains it: RMSProp, clipping at 0.01, the official
+#   critic schedule (100-iteration bursts), and in the cpu profile the
+#   budget's learning rate $2 \cdot 10^{-4}$ (at the paper's
+#   $5 \cdot 10^{-5}$ it still draws noise after six minutes, chapter 6);
+# * **WGAN-GP** at the paper's Algorithm 1: Adam with $\beta = (0, 0.9)$,
+#   $\lambda = 10$, $n_\text{critic} = 5$, and a learning rate of $10^{-4}$ in
+#   the gpu profile; the smoke and cpu profiles raise it fourfold too, to
+#   $4 \cdot 10^{-4}$, the same budget change WGAN gets (at $10^{-4}$ five
+#   minutes leave it far from digits, see below).
 #
-# Then we ask: how long did WGAN-GP need to reach the best Frechet distance
-# WGAN reached in its whole budget? (Chapter 6's WGAN with a ten times larger
-# learning rate is a stronger baseline; see the discussion below.)
+# Then we ask: what is the best Frechet distance that both runs reached, and
+# how long did each need to reach it? The ratio of those two times is the
+# speed-up (below 1: WGAN-GP is faster).
 
 # %%
 mnist = load_dataset("mnist")
 test = load_dataset("mnist", "test", verbose=False)
 ref_feats, _ = classify(test.x)
-minutes = nb.pick(smoke=0.05, cpu=2.5, gpu=10)
+minutes = nb.pick(smoke=0.05, cpu=5, gpu=10)
 notebook.budget(0, minutes=minutes, each="of two runs; 500-sample Frechet distance every 50 steps")
 
 
@@ -358,11 +367,11 @@ def time_to_reach(points, target):
     return next((t for t, f in points if f <= target), float("nan"))
 
 
-after_start = clocks["WGAN"].points[1:]  # the first point is the untrained generator
-target = min(f for _, f in after_start)
-t_w, t_gp = time_to_reach(after_start, target), time_to_reach(clocks["WGAN-GP"].points[1:], target)
+trained = {label: clock.points[1:] for label, clock in clocks.items()}  # the first point is the untrained generator
+target = max(min(f for _, f in points) for points in trained.values())  # the best distance both runs reached
+t_w, t_gp = time_to_reach(trained["WGAN"], target), time_to_reach(trained["WGAN-GP"], target)
 ratio = t_gp / t_w
-print(f"WGAN: best Frechet distance {target:.0f} after {t_w:.0f} s; WGAN-GP reached it after {t_gp:.0f} s "
+print(f"best Frechet distance both reached: {target:.0f}; WGAN after {t_w:.0f} s, WGAN-GP after {t_gp:.0f} s "
       f"-> time ratio WGAN-GP / WGAN = {ratio:.2f}")
 
 # %% [markdown]
@@ -387,8 +396,8 @@ table.round(3)
 fd = {label: rep["model"]["frechet_distance"] for label, rep in reports.items()}
 assert all(np.isfinite(list(fd.values()))) and all(len(c.points) >= 2 for c in clocks.values())
 print({k: round(v, 1) for k, v in fd.items()}, f"time ratio {ratio:.2f}")
-if nb.quality_checks:
-    assert fd["WGAN-GP"] < fd["WGAN"], fd
+if nb.quality_checks:  # the target: WGAN-GP ahead of WGAN on the same clock, and faster to a common distance
+    assert fd["WGAN-GP"] < fd["WGAN"] and ratio < 1, (fd, ratio)
 
 # %% [markdown]
 # ## What the paper showed and what we see
@@ -418,24 +427,33 @@ if nb.quality_checks:
 #   0, 1, 2: 8 Gaussians 8/8 modes in every run with 94% (92-94%) of samples
 #   high quality, 25 Gaussians 25/25 in every run with 75% (62-77%); real data
 #   scores 99%. Both of the book's targets (80% and 23/25) are met.
-#   On MNIST, with identical networks and the same
-#   2.5 minutes, WGAN-GP is far ahead of WGAN at the paper's settings: it
-#   reached WGAN's best Frechet distance (about 2,150, after 88 s of
-#   training) after 71 s, a time ratio of 0.81, and then kept improving to
-#   about 980 with nine classes, while WGAN ended at about 2,300 with two
-#   (its curve is noisy, so the ratio depends on where WGAN's best dip falls;
-#   the final gap does not). Against a WGAN with a ten times larger learning
-#   rate the picture is less clear at this scale: in one of our runs it
-#   matched WGAN-GP (a Frechet distance of about 830 against 920 after about
-#   200 s), in chapter 6's run it reached only 1,550. Faster when it works,
-#   but fragile, which is the survey's point about tuning.
-# * **Deviations:** widths (128 units for the toys and 256 for MNIST in the
-#   cpu profile instead of 512), the budgets (1,000 critic iterations per
-#   Figure-1 panel, 4,000 generator steps per toy at a learning rate of
-#   $10^{-3}$ decayed to 0 instead of 100,000 at $10^{-4}$, 2.5 minutes per
-#   MNIST model), and the MLPs on MNIST instead of `gan_mnist.py`'s convolutions,
-#   so that the comparison with the previous chapter's WGAN changes one thing
-#   only.
+#   On MNIST (the same convolutional networks, 5 minutes each on one
+#   thread, seed 0; this section's procedure run as a script: a 500-sample
+#   Frechet distance every 50 steps, its time not counted, then 2,000 samples
+#   scored), at the cpu profile's rates, four times each paper's, WGAN-GP is
+#   ahead of WGAN on the same clock: in 724 steps it reached a Frechet
+#   distance of 656 with all 10 classes (classifier score 6.4), WGAN in 536
+#   steps 1,078 with 5 classes (score 3.3). The best distance both reached,
+#   about 1,090, took WGAN 283 s and WGAN-GP 188 s: a **time ratio WGAN-GP /
+#   WGAN of 0.67**. One caveat on that number: WGAN spends its first two
+#   minutes on the official code's 100-iteration bursts, so at five minutes
+#   the ratio measures the schedule as much as the constraint (chapter 6's
+#   WGAN, given 1,000 steps, reaches 546-670 with all 10 classes). At
+#   Algorithm 1's own rate ($10^{-4}$) WGAN-GP is *slower* at this budget:
+#   614 steps, a Frechet distance of 2,368 and 3 classes; the best distance
+#   both that run and WGAN reached, about 2,330, took WGAN 238 s and
+#   WGAN-GP 281 s, a ratio of 1.18. So the survey's "converges faster" holds
+#   here only once both get the same fourfold budget raise; the book's target
+#   (WGAN-GP better than WGAN at equal time) is met on that footing, with one
+#   seed measured. Your run's ratio and table are above.
+# * **Deviations:** widths (128 units instead of 512 for the toys; on MNIST
+#   16 feature maps instead of 64 and a 128-unit dense layer in the cpu
+#   profile), the budgets (1,000 critic iterations per Figure-1 panel, 4,000
+#   generator steps per toy at a learning rate of $10^{-3}$ decayed to 0
+#   instead of 100,000 at $10^{-4}$, 5 minutes per MNIST model), and on MNIST
+#   WGAN's DCGAN layout (4x4 kernels, a dense layer) instead of
+#   `gan_mnist.py`'s convolutions, so that the comparison with the previous
+#   chapter's WGAN changes the constraint only.
 #
 # ## When to use it
 #
