@@ -95,7 +95,7 @@ if "google.colab" in sys.modules:
 #
 # **Two changes for the budget.** First, the learning rate. At the paper's
 # $5 \cdot 10^{-5}$ the clipped critic and the generator move so slowly that
-# after 1,350 generator steps (six and a half minutes on one core) the samples
+# after 1,350 generator steps (seven and a half minutes on one core) the samples
 # are still noise (Frechet distance about 3,800, a single class, measured with
 # `gans-edu train wgan --profile cpu --set lr=5e-5`). WGAN was trained for
 # hundreds of thousands of steps. The smoke and cpu profiles raise the rate
@@ -207,7 +207,7 @@ if nb.quality_checks:  # the samples improve, and the estimate falls with the Fr
 # scale.** The estimate falls at every logging window, and so does the
 # Frechet distance: in a five-minute run of seed 0 on this budget (536 steps,
 # a 500-sample Frechet distance every 50 steps) the two fell together from
-# 2.5e-3 and 4,800 to 1.1e-3 and 1,090, a Spearman rank correlation of 1.0
+# 2.5e-3 and 4,800 at step 50 to 1.1e-3 and 1,090, a Spearman rank correlation of 1.0
 # over the 11 snapshots; the `history.csv` of `gans-edu train wgan` shows the
 # same steady fall on seeds 0, 1 and 2 (from about 2.3e-3 to 0.75e-3 over
 # 1,000 steps). Your run's correlation is printed above. Two caveats. The
@@ -242,9 +242,9 @@ explorer = widgets.snapshot_explorer(run.snapshots, draw=draw_grid)
 # weights from $N(0, 0.02)$, so about 62% of them lie outside
 # $[-0.01, 0.01]$, and the batch-norm gains start near 1, a hundred times the
 # box. The very first clip (we clip once when the critic is built, so that
-# every evaluation is a clipped one) puts all of those on the walls $\pm c$;
-# training then works with a critic whose weights are largely $\pm c$: a
-# network of sign patterns. Left, a freshly initialised critic before any
+# every evaluation is a clipped one) puts all of those on the walls $\pm c$,
+# and training keeps pushing weights against them (the right panel counts
+# how many sit there): in part a network of sign patterns. Left, a freshly initialised critic before any
 # clipping (the dashed lines are $\pm c$); right, our critic after training.
 
 # %%
@@ -295,10 +295,10 @@ print("target (every class present):", "met" if report["model"]["classes_present
 #   collapse seen in its experiments.
 # * **Here:** with the official code's convolutional networks (narrowed) and
 #   a fourfold learning rate, WGAN draws recognisable, if rough, digits of
-#   every class in five minutes. Measured with
+#   every class in about five minutes. Measured with
 #   `gans-edu train wgan --dataset mnist --profile cpu --seed S` (1,000 steps,
-#   2,000 samples scored; 276-474 s of training on one thread with the other
-#   core busy), seeds 0, 1, 2:
+#   2,000 samples scored; one thread with the other core busy: 276 s on
+#   seeds 1 and 2, 474 s on seed 0 while a third job competed for its core):
 #
 #   | seed | Frechet distance | classifier score | classes present | rarest class |
 #   |---|---|---|---|---|
