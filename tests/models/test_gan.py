@@ -77,8 +77,8 @@ def test_paper_mnist_setting():
     assert (c.z_dim, c.g_hidden, c.d_hidden, c.d_pieces, c.batch_size) == (100, (1200, 1200), (240, 240), 5, 100)
     assert (c.optimizer, c.lr, c.momentum, c.k, c.g_loss, c.output) == ("sgd", 0.1, 0.5, 1, "non-saturating", "sigmoid")
     # Both networks step together on one batch (AdversaryCost2); G's output bias from the pixel marginals.
-    assert (c.update, c.g_bias_from_data, c.final_momentum, c.lr_decay) == ("simultaneous", True, None, 1.0)
-    # mnist.yaml's schedule, on request: momentum 0.5 -> 0.7 from epoch 1 to 250 (500 steps an epoch on 50,000
+    assert (c.update, c.g_bias_from_data, c.final_momentum, c.lr_decay) == ("simultaneous", True, 0.7, 1.000004)
+    # mnist.yaml's schedule (the default): momentum 0.5 -> 0.7 from epoch 1 to 250 (500 steps an epoch on 50,000
     # digits, 40 on the 4,000 offline ones), learning rate divided by 1.000004 every step.
     assert mnist_config("cpu", final_momentum=0.7).momentum_ramp == (500, 125_000)
     assert mnist_config("cpu", n_data=4000, final_momentum=0.7).momentum_ramp == (40, 10_000)
@@ -198,10 +198,16 @@ def test_schedule_follows_mnist_yaml(mnist):
     assert resumed.steps_done == 3  # a resumed run continues the schedule
 
 
-def test_constant_schedule_by_default(mnist):
-    m = build_model("gan", mnist, profile="smoke")
+def test_schedule_on_mnist_by_default_and_off_for_toys(mnist):
+    m = build_model("gan", mnist, profile="smoke")  # MNIST: mnist.yaml's decay and momentum ramp
     m.train_step(lambda: (mnist.x[:32], None))
-    assert m.schedule(10**6) == (0.1, 0.5) and m.optimizers["G"].param_groups[0]["momentum"] == 0.5
+    assert m.optimizers["G"].param_groups[0]["momentum"] == 0.5  # the ramp starts after the first epoch
+    lr, momentum = m.schedule(10**6)
+    assert lr < 0.1 and momentum == 0.7
+    off = build_model("gan", mnist, profile="smoke", final_momentum=None, lr_decay=1.0)
+    assert off.schedule(10**6) == (0.1, 0.5)
+    toy = build_model("gan", load_dataset("8gaussians", n=256, verbose=False), profile="smoke")
+    assert (toy.config.final_momentum, toy.config.lr_decay) == (None, 1.0)  # the toys use Adam, no schedule
 
 
 def test_bad_config():
