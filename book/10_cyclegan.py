@@ -404,7 +404,7 @@ if nb.quality_checks:
 #
 # | setting (changes from the cpu profile) | seed | steps | seconds | kept A->B | kept B->A | FD A->B | FD B->A |
 # |---|---|---|---|---|---|---|---|
-# | cpu profile (ngf 8, ndf 16, batch 16) | 0 | 1,000 | 295 | 70.9% | 85.8% | 525 | 301 |
+# | cpu profile (ngf 8, ndf 16, batch 16); two runs, identical results | 0 | 1,000 | 244, 295 | 70.9% | 85.8% | 525 | 301 |
 # | cpu profile (script run, measured every 100 steps) | 1 | 1,000 | 304 | 71.5% | 83.5% | 521 | 328 |
 # | cpu profile | 2 | 1,000 | 279 | 72.8% | 87.0% | 493 | 300 |
 # | cpu profile, 1,200 steps | 0 | 1,200 | 310 | 69.4% | 82.3% | 512 | 294 |

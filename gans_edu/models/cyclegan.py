@@ -95,7 +95,7 @@ def make_config(data: Dataset, profile: str | None = None, **overrides: Any) -> 
     """The paper's settings; smaller profiles narrow the networks and batch images (never the losses)."""
     if data.kind != "image":
         raise ValueError(f"CycleGAN translates images, not the 2-D toy {data.name!r}")
-    # cpu: measured with `gans-edu train cyclegan --profile cpu` on one thread, 1,000 steps in 279-304 s:
+    # cpu: measured with `gans-edu train cyclegan --profile cpu` on one thread, 1,000 steps in 244-304 s:
     # digit kept 70.9 / 71.5 / 72.8% handwritten -> printed, 85.8 / 83.5 / 87.0% printed -> handwritten (seeds 0-2).
     # Wider nets (ngf 16 with 1 block; ndf 32), longer runs, lr 6e-4, no identity loss and lambda_cycle 5 all
     # stayed at 64-74% handwritten -> printed in about the same time (chapter 10's table), so these widths stay.
