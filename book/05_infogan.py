@@ -339,9 +339,10 @@ metrics_table(report, "InfoGAN").round(3)
 # cheap levers lifts every seed above 85%; the spread between seeds is larger
 # than any difference between them. Not even the paper's full widths, at
 # three times the time per step: on seed 1 every code drew a single class
-# (98%), on seeds 0 and 2 the usual mix-ups came back (75% and 82%). In every failing run the same thing happens:
-# the 4s, 7s and 9s, which differ by a stroke or a closed loop, share two or
-# three codes, and which of them a sample becomes is left to the noise $z$.
+# (98%), on seeds 0 and 2 the usual mix-ups came back (75% and 82%). In
+# every failing run the same thing happens: the 4s, 7s and 9s, which differ
+# by a stroke or a closed loop, share two or three codes, and which of them a
+# sample becomes is left to the noise $z$.
 # The split of the codes is mostly settled within the first 1,500 to 2,500
 # steps and then changes little (the "best on the way" column; the 5,000-step
 # run never passed 68%), so more steps do not undo it.
