@@ -329,6 +329,13 @@ def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile:
         test = load_dataset(dataset, "test", verbose=False)
         report["classifier"] = {"test_error": model.test_error(test.x, test.y), "test_digits": len(test)}
         print(f"semi-supervised D: test error {report['classifier']['test_error']:.2%} on {len(test)} test digits")
+    if model.categorical_code and dataset == "mnist":  # InfoGAN: does the unsupervised code line up with the digits?
+        from gans_edu.models.infogan import code_scores
+
+        report["code"] = code_scores(model, n, seed + 1)
+        c = report["code"]
+        print(f"categorical code: {c['generation_matched']:.1%} of samples read as their code's matched class; "
+              f"Q classifies real test digits with {c['recognition_error']:.1%} error (code -> class {c['code_to_class']})")
     print(metrics_table(report).to_string())
     (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "

@@ -300,3 +300,26 @@ def best_matching(codes: torch.Tensor, classes: torch.Tensor, k: int = 10) -> tu
     mapping = np.empty(k, dtype=np.int64)
     mapping[rows] = cols
     return mapping, float(counts[rows, cols].sum() / max(1, len(codes)))
+
+
+def code_scores(model: InfoGAN, n: int, seed: int = 1) -> dict:
+    """The categorical code read two ways, each after the best one-to-one matching of codes to classes.
+
+    * ``generation_matched``: G draws ``n`` digits, every code equally often, and the project's MNIST
+      classifier reads them; the share read as their code's matched class (the book's target).
+    * ``recognition_error``: Q classifies the real MNIST test digits; the error against their true labels
+      (Sec. 7.1 / Fig. 2a: "5% error" on MNIST). Labels are used for scoring only, never in training.
+    """
+    from gans_edu.data import load_dataset
+    from gans_edu.metrics.classifier import classify
+
+    k = model.config.cat_dim
+    if k != 10:
+        raise ValueError(f"code_scores matches codes to the 10 MNIST classes; this model has {k} codes")
+    codes = torch.arange(n) % k
+    samples = model.sample(n, labels=codes, generator=torch.Generator().manual_seed(seed))
+    mapping, gen_acc = best_matching(codes, classify(samples)[1].argmax(1), k)
+    test = load_dataset("mnist", "test", verbose=False)
+    _, q_acc = best_matching(model.predict_code(test.x), test.y, k)
+    return {"generation_matched": gen_acc, "recognition_error": 1 - q_acc, "code_to_class": mapping.tolist(),
+            "samples": n, "test_digits": len(test)}
