@@ -411,6 +411,18 @@ def _same_class_l1(x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> float:
     return float((x - x[partner]).abs().mean())
 
 
+def _cross_l1(x: torch.Tensor, y: torch.Tensor, others: torch.Tensor, other_y: torch.Tensor, seed: int = 0) -> float:
+    """Mean |x_i - o_j| between each image and a random image of the same class from ``others`` (the other domain)."""
+    g = torch.Generator().manual_seed(seed)
+    partner = torch.empty(len(x), dtype=torch.long)
+    for c in y.unique():
+        idx, pool = torch.nonzero(y == c).flatten(), torch.nonzero(other_y == c).flatten()
+        if len(pool) == 0:
+            raise ValueError(f"no digit of class {int(c)} in the other domain to compare with")
+        partner[idx] = pool[torch.randint(0, len(pool), (len(idx),), generator=g)]
+    return float((x - others[partner]).abs().mean())
+
+
 def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dict[str, float]]:
     """Measure a CycleGAN on the test splits of both domains (the first ``n`` digits of each; default all 1,000).
 
@@ -419,6 +431,12 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
     the Frechet distance to the target domain's test digits in that classifier's features. Beside each, the
     real-data baseline (the classifier on real target digits; the distance between the target domain's train and
     test digits; the L1 between two real digits of the same class) and the untranslated input.
+
+    How far a translation goes, in mean L1 per pixel ([-1, 1] units): ``moved`` = |G(x) - x|, against
+    ``moved_needed`` = the L1 between an input and a random target-domain digit of its class (what a redraw in
+    the other style changes); ``to_target`` = the L1 between a translation and a random target-domain digit of the
+    input's class, against ``to_target_real`` (two target-domain digits of one class) and ``moved_needed``
+    (the untranslated input).
     """
     from gans_edu.data import load_dataset
     from gans_edu.metrics.classifier import classify
@@ -451,6 +469,10 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
             "frechet": frechet_distance(f_fake, f_dst),
             "frechet_real": frechet_distance(f_train, f_dst),
             "frechet_untranslated": frechet_distance(f_raw, f_dst),
+            "moved": float((fake - test_src.x).abs().mean()),
+            "moved_needed": _cross_l1(test_src.x, test_src.y, train_dst.x, train_dst.y),
+            "to_target": _cross_l1(fake, test_src.y, train_dst.x, train_dst.y),
+            "to_target_real": _same_class_l1(test_dst.x, test_dst.y),
         }
     return report
 
@@ -468,4 +490,10 @@ def translation_table(report: dict[str, dict[str, float]], label: str = "CycleGA
                                                 "untranslated": r["frechet_untranslated"]}
         rows[(names[d], "cycle L1")] = {label: r["cycle_l1"], "real data": r["cycle_l1_same_class"],
                                         "untranslated": float("nan")}
+        if "moved" in r:  # reports written before these entries existed lack them
+            rows[(names[d], "L1 moved from the input")] = {label: r["moved"], "real data": r["moved_needed"],
+                                                           "untranslated": 0.0}
+            rows[(names[d], "L1 to target digits, same class")] = {label: r["to_target"],
+                                                                   "real data": r["to_target_real"],
+                                                                   "untranslated": r["moved_needed"]}
     return pd.DataFrame(rows).T

@@ -23,8 +23,10 @@ from gans_edu.models.cyclegan import (
     ResnetGenerator,
     blocks_for,
     discriminator_loss,
+    evaluate_translation,
     identity_loss,
     lr_factor,
+    translation_table,
 )
 from gans_edu.printed import FONTS, printed_digits
 from gans_edu.train import fit
@@ -383,3 +385,23 @@ def test_translate_errors_are_one_line(run_dir, tmp_path, capsys):
         assert main(["translate", *args]) == 2
         err = capsys.readouterr().err.strip()
         assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_evaluate_translation_of_doing_nothing():
+    """A 'translation' that returns its input moves nothing, keeps exactly the untranslated score, and stays as
+    far from the target digits as the input was."""
+
+    class Identity:
+        config = type("C", (), {"domain_b": "printed-digits"})()
+
+        def translate(self, x, direction):
+            return x.clone()
+
+    report = evaluate_translation(Identity(), n=100)
+    for d, r in report.items():
+        assert r["moved"] == 0.0 and r["cycle_l1"] == 0.0, d
+        assert r["label_kept"] == r["label_untranslated"] and r["frechet"] == pytest.approx(r["frechet_untranslated"])
+        assert r["to_target"] == pytest.approx(r["moved_needed"])
+        assert 0.1 < r["moved_needed"] < 1.0 and 0.05 < r["to_target_real"] < 1.0, (d, r)
+    table = translation_table(report)
+    assert table.loc[("handwritten -> printed", "L1 moved from the input"), "untranslated"] == 0.0
