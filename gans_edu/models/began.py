@@ -35,7 +35,9 @@ blurry digit repeated; chapter 8 shows the measurements); the last
 convolution is linear as in the paper (no tanh), and only finished samples (:meth:`BEGAN.generate`)
 are clipped to the data's range [-1, 1]; the learning-rate decay "when M_global stalls" (Sec. 4.1) is left out at these
 budgets. Adam's betas (0.5, 0.999) follow the widely used reimplementation
-carpedm20/BEGAN-tensorflow, since the paper gives none.
+carpedm20/BEGAN-tensorflow, since the paper gives none. Two options, off by default, start the
+networks elsewhere (chapter 8 measures what they change): ``init="glorot"``, that reimplementation's
+initialisation, and ``out_bias=-1``, the last convolutions' biases at the MNIST background.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from torch import nn
 from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.profiles import pick
+
+INITS = ("pytorch", "glorot")
 
 
 @dataclass
@@ -66,12 +70,16 @@ class BEGANConfig:
     lr: float = 1e-4  # Sec. 4.1: Adam, learning rate 0.0001
     betas: tuple[float, float] = (0.5, 0.999)  # not in the paper; carpedm20/BEGAN-tensorflow's
     batch_size: int = 16  # Sec. 4.1: batch size 16
+    init: str = "pytorch"  # "glorot": Glorot-uniform weights and zero biases, TF's default in carpedm20/BEGAN-tensorflow
+    out_bias: float | None = None  # not in the paper: start both last convolutions' biases here (-1: the background)
 
     def __post_init__(self) -> None:
         if not 0 < self.gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
         if not 0 <= self.k0 <= 1:
             raise ValueError(f"k0 must be in [0, 1], got {self.k0}")
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; valid: {', '.join(INITS)}")
         for name in ("h", "n", "repeat", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -195,6 +203,16 @@ def convergence_measure(loss_real: torch.Tensor, loss_fake: torch.Tensor, gamma:
     return loss_real + (gamma * loss_real - loss_fake).abs()
 
 
+@torch.no_grad()
+def glorot_init(net: nn.Module) -> None:
+    """TF's default for convolutions and dense layers (``glorot_uniform`` weights, zero biases), which the
+    reimplementation carpedm20/BEGAN-tensorflow trains with; PyTorch's default draws smaller weights."""
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
 class BEGAN(GANModel):
     """BEGAN: the autoencoder discriminator and the k_t controller in :meth:`train_step`."""
 
@@ -208,6 +226,13 @@ class BEGAN(GANModel):
         self.G = Generator(c, self.sample_shape).to(self.device)
         self.D = AutoencoderD(c, self.sample_shape).to(self.device)
         self.nets = {"G": self.G, "D": self.D}
+        if c.init == "glorot":
+            glorot_init(self.G)
+            glorot_init(self.D)
+        if c.out_bias is not None:
+            with torch.no_grad():
+                self.G.net.out.bias.fill_(c.out_bias)
+                self.D.decoder.out.bias.fill_(c.out_bias)
         self.optimizers = {
             "G": torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=c.betas),
             "D": torch.optim.Adam(self.D.parameters(), lr=c.lr, betas=c.betas),

@@ -165,3 +165,21 @@ def test_bad_settings_are_clear_errors(mnist):
         build_model("began", mnist, profile="smoke", n=0)
     with pytest.raises(ValueError, match="cannot train on"):
         build_model("began", load_dataset("8gaussians", n=64, verbose=False), profile="smoke")
+
+
+def test_glorot_init_and_output_bias_options(mnist):
+    m = build_model("began", mnist, profile="smoke", init="glorot", out_bias=-1.0)
+    default = build_model("began", mnist, profile="smoke")
+    for net in (m.G, m.D):
+        for layer in net.modules():
+            if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                fan_in = layer.weight[0].numel()
+                fan_out = layer.weight.shape[0] * layer.weight[0, 0].numel()
+                bound = (6 / (fan_in + fan_out)) ** 0.5
+                assert layer.weight.abs().max() <= bound and layer.weight.abs().max() > 0.5 * bound
+                if layer not in (m.G.net.out, m.D.decoder.out):
+                    assert (layer.bias == 0).all()
+    assert (m.G.net.out.bias == -1).all() and (m.D.decoder.out.bias == -1).all()
+    assert (default.G.net.out.bias != -1).all()  # the defaults stay PyTorch's
+    with pytest.raises(ValueError, match="valid: pytorch, glorot"):
+        build_model("began", mnist, profile="smoke", init="xavier")
