@@ -335,7 +335,8 @@ def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile:
         report["code"] = code_scores(model, n, seed + 1)
         c = report["code"]
         print(f"categorical code: {c['generation_matched']:.1%} of samples read as their code's matched class; "
-              f"Q classifies real test digits with {c['recognition_error']:.1%} error (code -> class {c['code_to_class']})")
+              f"Q classifies real test digits with {c['recognition_error']:.1%} error (code -> class {c['code_to_class']}); "
+              f"the most-used code takes {c['largest_code_share']:.1%} of real test digits (even split: 10%)")
     print(metrics_table(report).to_string())
     (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "

@@ -320,6 +320,17 @@ def code_scores(model: InfoGAN, n: int, seed: int = 1) -> dict:
     samples = model.sample(n, labels=codes, generator=torch.Generator().manual_seed(seed))
     mapping, gen_acc = best_matching(codes, classify(samples)[1].argmax(1), k)
     test = load_dataset("mnist", "test", verbose=False)
-    _, q_acc = best_matching(model.predict_code(test.x), test.y, k)
+    q_codes = model.predict_code(test.x)
+    _, q_acc = best_matching(q_codes, test.y, k)
     return {"generation_matched": gen_acc, "recognition_error": 1 - q_acc, "code_to_class": mapping.tolist(),
-            "samples": n, "test_digits": len(test)}
+            "largest_code_share": max(code_shares(q_codes, k)), "samples": n, "test_digits": len(test)}
+
+
+def code_shares(codes: torch.Tensor, k: int = 10) -> list[float]:
+    """The share of images Q puts under each code: a check that needs no labels.
+
+    The prior gives every code 1/k. A code that has found MNIST's ten (nearly balanced) classes splits real
+    digits evenly; one that spends two codes on one class and merges two others puts about 2/k of the real
+    digits under the merged code. So the largest share is a label-free warning sign.
+    """
+    return (torch.bincount(codes.long().cpu(), minlength=k).float() / max(1, len(codes))).tolist()

@@ -10,7 +10,7 @@ import torch
 from gans_edu.cli import main
 from gans_edu.data import load_dataset
 from gans_edu.models import build_model
-from gans_edu.models.infogan import best_matching, code_scores, info_lower_bound
+from gans_edu.models.infogan import best_matching, code_scores, code_shares, info_lower_bound
 
 
 def model(mnist, **kw):
@@ -156,6 +156,11 @@ def test_code_scores_read_a_permuted_code_as_perfect():
     assert s["generation_matched"] > 0.95  # the project classifier misreads a few real digits, no more
     assert s["recognition_error"] == 0.0
     assert s["code_to_class"] == [(k + 3) % 10 for k in range(10)]
+    assert s["largest_code_share"] == pytest.approx(max(np.bincount(test.y.numpy(), minlength=10)) / len(test))
+
+
+def test_code_shares():
+    assert code_shares(torch.tensor([0, 0, 1, 3]), 4) == [0.5, 0.25, 0.0, 0.25]
 
 
 def test_cli_evaluate_reports_the_code(tmp_path):
