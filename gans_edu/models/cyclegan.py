@@ -400,26 +400,26 @@ class CycleGAN(GANModel):
 
 # --------------------------------------------------------------------------- measuring a translation
 
-def _same_class_l1(x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> float:
-    """Mean |x_i - x_j| between each image and a different random image of the same class: a scale for cycle errors."""
-    g = torch.Generator().manual_seed(seed)
-    partner = torch.empty(len(x), dtype=torch.long)
-    for c in y.unique():
-        idx = torch.nonzero(y == c).flatten()
-        shift = torch.randint(1, max(2, len(idx)), (len(idx),), generator=g)  # never 0: never the image itself
-        partner[idx] = idx[(torch.arange(len(idx)) + shift) % len(idx)]
-    return float((x - x[partner]).abs().mean())
+def _same_class_l1(x: torch.Tensor, y: torch.Tensor, others: torch.Tensor | None = None,
+                   other_y: torch.Tensor | None = None, seed: int = 0) -> float:
+    """Mean |x_i - o_j| between each image and a random image of the same class.
 
-
-def _cross_l1(x: torch.Tensor, y: torch.Tensor, others: torch.Tensor, other_y: torch.Tensor, seed: int = 0) -> float:
-    """Mean |x_i - o_j| between each image and a random image of the same class from ``others`` (the other domain)."""
+    Partners come from ``others`` (e.g. the other domain) when given; otherwise from ``x`` itself, never the
+    image itself. A scale for cycle errors and for how far a translation moves.
+    """
     g = torch.Generator().manual_seed(seed)
+    own = others is None
+    others, other_y = (x, y) if own else (others, other_y)
     partner = torch.empty(len(x), dtype=torch.long)
     for c in y.unique():
         idx, pool = torch.nonzero(y == c).flatten(), torch.nonzero(other_y == c).flatten()
-        if len(pool) == 0:
+        if own:  # a shift of 1..len-1 within the class: never 0, never the image itself
+            shift = torch.randint(1, max(2, len(idx)), (len(idx),), generator=g)
+            partner[idx] = idx[(torch.arange(len(idx)) + shift) % len(idx)]
+        elif len(pool) == 0:
             raise ValueError(f"no digit of class {int(c)} in the other domain to compare with")
-        partner[idx] = pool[torch.randint(0, len(pool), (len(idx),), generator=g)]
+        else:
+            partner[idx] = pool[torch.randint(0, len(pool), (len(idx),), generator=g)]
     return float((x - others[partner]).abs().mean())
 
 
@@ -470,8 +470,8 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
             "frechet_real": frechet_distance(f_train, f_dst),
             "frechet_untranslated": frechet_distance(f_raw, f_dst),
             "moved": float((fake - test_src.x).abs().mean()),
-            "moved_needed": _cross_l1(test_src.x, test_src.y, train_dst.x, train_dst.y),
-            "to_target": _cross_l1(fake, test_src.y, train_dst.x, train_dst.y),
+            "moved_needed": _same_class_l1(test_src.x, test_src.y, train_dst.x, train_dst.y),
+            "to_target": _same_class_l1(fake, test_src.y, train_dst.x, train_dst.y),
             "to_target_real": _same_class_l1(test_dst.x, test_dst.y),
         }
     return report
