@@ -11,6 +11,11 @@
     gans-edu evaluate DIR [--n N] [--seed S]
     gans-edu translate DIR --input FILE.npz --direction a2b|b2a --out FILE.npz
         (CycleGAN runs: translate the images x of FILE.npz; a2b handwritten -> printed, b2a the reverse)
+    gans-edu reference list
+    gans-edu reference train NAME|--all [--work DIR] [--device D]
+    gans-edu reference export NAME --out DIR
+        (the chapters' reference runs: trained once for longer, shipped with the package; an exported
+        reference is a run directory that sample, evaluate and translate accept)
 
 Bad arguments give one clear line on stderr and exit status 2.
 """
@@ -111,6 +116,21 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="a2b: handwritten -> printed; b2a: printed -> handwritten")
     tr.add_argument("--out", required=True, type=Path)
     tr.set_defaults(func=cmd_translate)
+
+    ref = sub.add_parser("reference", help="the chapters' reference runs: list, train, export")
+    rsub = ref.add_subparsers(parser_class=_Parser, metavar="ACTION")
+    rl = rsub.add_parser("list", help="every reference: model, dataset, key metrics, size")
+    rl.set_defaults(func=cmd_reference_list)
+    rt = rsub.add_parser("train", help="train a reference from its recipe (resumable) and ship it into the package")
+    rt.add_argument("name", nargs="?")
+    rt.add_argument("--all", action="store_true", help="every reference, one after the other")
+    rt.add_argument("--work", type=Path, default=Path("runs/references"), help="where the training runs live")
+    rt.add_argument("--device", default="auto")
+    rt.set_defaults(func=cmd_reference_train)
+    rx = rsub.add_parser("export", help="write a reference as a run directory (config.json, checkpoint.pt, card.json)")
+    rx.add_argument("name")
+    rx.add_argument("--out", required=True, type=Path)
+    rx.set_defaults(func=cmd_reference_export)
     return p
 
 
@@ -201,6 +221,10 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise CliError(f"{out} holds a {saved['model']!r} run, not {args.model!r}")
     if not args.resume and (out / "checkpoint.pt").exists():
         raise CliError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+    if saved and saved.get("reference"):
+        raise CliError(f"{out} holds the exported reference {saved['reference']!r} (shipped weights, no optimiser): "
+                       f"it samples and evaluates but cannot be resumed; 'gans-edu reference train "
+                       f"{saved['reference']}' trains it from its recipe")
 
     profile = args.profile or (saved["profile"] if saved else active_profile())
     dataset = args.dataset or (saved["dataset"] if saved else info.default_dataset)
@@ -249,7 +273,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_sample(args: argparse.Namespace) -> None:
     import torch
 
-    model, cfg = _load_run(args.run)
+    model, cfg = load_run(args.run)
     labels = None
     generator = torch.Generator().manual_seed(args.seed)
     if args.label is not None:
@@ -269,7 +293,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    model, cfg = _load_run(args.run)
+    model, cfg = load_run(args.run)
     _evaluate(args.run, model, cfg["dataset"], n=args.n, seed=args.seed, profile=cfg["profile"])
 
 
@@ -288,7 +312,7 @@ def cmd_translate(args: argparse.Namespace) -> None:
         raise CliError(f"--input {args.input} is not a readable .npz file ({err})") from None
     if "x" not in arrays:
         raise CliError(f"--input {args.input} has no array 'x' (it has: {', '.join(arrays) or 'nothing'})")
-    model, cfg = _load_run(args.run)
+    model, cfg = load_run(args.run)
     if not hasattr(model, "translate"):
         raise CliError(f"{args.run} holds a {cfg['model']!r} run; only cyclegan runs translate")
     x = arrays["x"]
@@ -306,57 +330,119 @@ def cmd_translate(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}: x {tuple(out.shape)} translated {args.direction}")
 
 
+def cmd_reference_list(args: argparse.Namespace) -> None:
+    from gans_edu import references
+
+    shipped = set(references.available())
+    total = 0
+    print(f"{'name':<21} {'model':<13} {'dataset':<12} {'steps':>7} {'size':>8}  key metrics (real-data baseline in the card)")
+    for name, r in references.RECIPES.items():
+        if name not in shipped:
+            print(f"{name:<21} {r.model:<13} {r.dataset:<12} {'-':>7} {'-':>8}  not shipped: gans-edu reference train {name}")
+            continue
+        c = references.card(name)
+        size = references.weights_path(name).stat().st_size
+        total += size
+        print(f"{name:<21} {r.model:<13} {r.dataset:<12} {c['steps']:>7} {size / 1e6:>6.2f}MB  {references.key_metrics(c)}")
+    print(f"{len(shipped)} of {len(references.RECIPES)} shipped, {total / 1e6:.1f} MB in {references.REFERENCE_DIR}; "
+          "cards: <name>.json beside the weights")
+
+
+def cmd_reference_train(args: argparse.Namespace) -> None:
+    from gans_edu import references
+
+    if args.all == bool(args.name):
+        raise CliError("give one reference NAME or --all; valid names: " + ", ".join(references.RECIPES))
+    names = list(references.RECIPES) if args.all else [references.recipe(args.name).name]
+    failed = [n for n in names if references.train(n, args.work, device=args.device) is None]
+    if failed:
+        raise CliError(f"not finished: {', '.join(failed)} (run the same command again to resume)")
+
+
+def cmd_reference_export(args: argparse.Namespace) -> None:
+    from gans_edu import references
+
+    references.recipe(args.name)
+    try:
+        out = references.export(args.name, args.out)
+    except FileExistsError as err:
+        raise CliError(str(err)) from None
+    print(f"wrote {out}: config.json, checkpoint.pt (shipped weights), card.json; "
+          f"try: gans-edu sample {out} --n 16 --out samples.npz")
+
+
 # --------------------------------------------------------------------------- helpers
 
-def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile: str) -> dict:
+def evaluation_report(model, dataset: str, n: int | None, seed: int) -> dict:
+    """What ``gans-edu evaluate`` measures, for a model in memory: image or toy metrics with the real-data
+    baseline (``n`` samples drawn with ``seed + 1``), plus the semi-supervised classifier's test error or
+    InfoGAN's code alignment where they apply; CycleGAN: the translation report on ``n`` test digits per
+    domain (None: all)."""
     import torch
 
-    if hasattr(model, "translate"):
-        return _evaluate_translation(run, model, n, profile)
-
-    from gans_edu.metrics import evaluate, metrics_table
-    from gans_edu.profiles import eval_n
-
-    n = n or eval_n(profile)
-    labels = (torch.arange(n) % 10) if model.conditional else None
     t0 = time.perf_counter()
+    if hasattr(model, "translate"):
+        from gans_edu.models.cyclegan import evaluate_translation
+
+        report = evaluate_translation(model, n)
+        report["seconds"] = round(time.perf_counter() - t0, 2)
+        return report
+
+    from gans_edu.metrics import evaluate
+
+    labels = (torch.arange(n) % 10) if model.conditional else None
     samples = model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed + 1))
     report = evaluate(samples, dataset, labels=labels)
-    report["seconds"] = round(time.perf_counter() - t0, 2)
     if getattr(model.config, "semi_supervised", False):  # improved-gan's Sec. 5 mode: D is a classifier
         from gans_edu.data import load_dataset
 
         test = load_dataset(dataset, "test", verbose=False)
         report["classifier"] = {"test_error": model.test_error(test.x, test.y), "test_digits": len(test)}
-        print(f"semi-supervised D: test error {report['classifier']['test_error']:.2%} on {len(test)} test digits")
     if model.categorical_code and dataset == "mnist":  # InfoGAN: does the unsupervised code line up with the digits?
         from gans_edu.models.infogan import code_scores
 
         report["code"] = code_scores(model, n, seed + 1)
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    return report
+
+
+def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile: str) -> dict:
+    from gans_edu.profiles import eval_n, pick
+
+    if hasattr(model, "translate"):
+        n = n or pick(smoke=200, cpu=None, gpu=None, profile=profile)  # None: every test digit of both domains
+    else:
+        n = n or eval_n(profile)
+    report = evaluation_report(model, dataset, n, seed)
+    print_report(report)
+    (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    if hasattr(model, "translate"):
+        print(f"wrote {run / 'metrics.json'} (test digits of both domains; judged by the book's MNIST, printed-digit "
+              "and two-domain classifiers, not an Inception network)")
+    else:
+        print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "
+              "not an Inception network)")
+    return report
+
+
+def print_report(report: dict) -> None:
+    """Print an evaluation report as ``gans-edu evaluate`` does."""
+    if "a2b" in report:
+        from gans_edu.models.cyclegan import translation_table
+
+        print(translation_table({k: v for k, v in report.items() if k != "seconds"}).round(3).to_string())
+        return
+    from gans_edu.metrics import metrics_table
+
+    if "classifier" in report:
+        c = report["classifier"]
+        print(f"semi-supervised D: test error {c['test_error']:.2%} on {c['test_digits']} test digits")
+    if "code" in report:
         c = report["code"]
         print(f"categorical code: {c['generation_matched']:.1%} of samples read as their code's matched class; "
               f"Q classifies real test digits with {c['recognition_error']:.1%} error (code -> class {c['code_to_class']}); "
               f"the most-used code takes {c['largest_code_share']:.1%} of real test digits (even split: 10%)")
     print(metrics_table(report).to_string())
-    (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {run / 'metrics.json'} (n = {n}; image metrics use the book's MNIST classifier, "
-          "not an Inception network)")
-    return report
-
-
-def _evaluate_translation(run: Path, model, n: int | None, profile: str) -> dict:
-    from gans_edu.models.cyclegan import evaluate_translation, translation_table
-    from gans_edu.profiles import pick
-
-    n = n or pick(smoke=200, cpu=None, gpu=None, profile=profile)  # None: every test digit of both domains
-    t0 = time.perf_counter()
-    report = evaluate_translation(model, n)
-    report["seconds"] = round(time.perf_counter() - t0, 2)
-    print(translation_table({k: v for k, v in report.items() if k != "seconds"}).round(3).to_string())
-    (run / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {run / 'metrics.json'} (test digits of both domains; judged by the book's MNIST and printed-digit "
-          "classifiers, not an Inception network)")
-    return report
 
 
 def _read_config(run: Path) -> dict:
@@ -366,7 +452,7 @@ def _read_config(run: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def _load_run(run: Path):
+def load_run(run: Path):
     from gans_edu.data import load_dataset
     from gans_edu.models import build_model
     from gans_edu.train import CHECKPOINT, load_model_state

@@ -274,9 +274,12 @@ def _load_checkpoint(path: Path, model: GANModel, sampler: BatchSampler, result:
 
 
 def load_model_state(path: str | Path, model: GANModel) -> int:
-    """Load only the model from a checkpoint; return the step it was saved at."""
+    """Load only the model from a checkpoint; return the step it was saved at.
+
+    An exported reference (``"reference"`` in the checkpoint) holds only the networks that sample: the
+    others keep their initialisation."""
     state = torch.load(path, map_location=model.device, weights_only=True)
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state["model"], strict="reference" not in state)
     return int(state["steps"])
 
 

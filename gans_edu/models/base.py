@@ -103,11 +103,15 @@ class GANModel:
             "extra": self.extra_state(),
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Load a :meth:`state_dict`. ``strict=False`` accepts a partial state (a shipped reference keeps only the
+        networks that sample, no optimiser): networks and optimisers it lacks keep their current state."""
         for k, m in self.nets.items():
-            m.load_state_dict(state["nets"][k])
+            if strict or k in state["nets"]:
+                m.load_state_dict(state["nets"][k])  # fp16 tensors are cast to the network's dtype on copy
         for k, o in self.optimizers.items():
-            o.load_state_dict(state["optimizers"][k])
+            if strict or k in state.get("optimizers", {}):
+                o.load_state_dict(state["optimizers"][k])
         self.load_extra_state(state.get("extra", {}))
 
     def extra_state(self) -> dict[str, Any]:

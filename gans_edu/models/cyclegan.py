@@ -389,9 +389,10 @@ class CycleGAN(GANModel):
         if not state:
             return
         self.step = int(state["step"])
-        self.pool_a.load_state_dict(state["pool_a"], self.device)
-        self.pool_b.load_state_dict(state["pool_b"], self.device)
-        if state["b_sampler"]:
+        if "pool_a" in state:  # a shipped reference keeps the generators and the step only
+            self.pool_a.load_state_dict(state["pool_a"], self.device)
+            self.pool_b.load_state_dict(state["pool_b"], self.device)
+        if state.get("b_sampler"):
             self._load_b()
             self._b_sampler.load_state_dict({k: (v.cpu() if torch.is_tensor(v) else v)
                                              for k, v in state["b_sampler"].items()})

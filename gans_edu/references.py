@@ -1,0 +1,398 @@
+"""Reference runs: each chapter's model trained once for longer, shipped small, loaded in seconds.
+
+A chapter trains its own live run (sized by the profile) and then loads its reference to show what
+the paper's algorithm reaches with a longer budget. Everything about a reference lives here:
+
+* :data:`RECIPES` - one committed recipe per reference (model, dataset, config overrides, seeds, steps);
+* :func:`train` - runs the recipe through ``gans-edu train`` (resumable) and :func:`pack` ships it;
+* :func:`pack` - keeps only what sampling, translation or classification needs, in fp16 where the metrics
+  do not move, and writes a card (JSON) with the exact command, commit, time, device and metrics;
+* :func:`load` - the shipped weights as a ready model (``weights_only=True``);
+* :func:`export` - an ordinary run directory that ``gans-edu sample|evaluate|translate`` accept.
+
+The weights and cards live in ``gans_edu/weights/references/`` (package data), so an install from git
+has them.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+REFERENCE_DIR = Path(__file__).parent / "weights" / "references"
+FORMAT = "gans-edu-reference/1"
+SIZE_CAP = 50 * 1024 * 1024  # bytes, for all references together
+EVAL_N = 2000  # samples behind every card's image metrics (CycleGAN: every test digit of both domains)
+EVAL_SEED = 0
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one reference is trained.
+
+    Attributes:
+        name: the reference's name (``gans-edu reference train NAME``).
+        model, dataset: as ``gans-edu train MODEL --dataset DATASET``.
+        chapter: the chapter that loads it.
+        steps: generator steps (None: the model's own schedule sets them, e.g. ProGAN's images per phase).
+        profile: the profile whose config (widths, rates) the run starts from; ``overrides`` change it.
+        overrides: config fields (``--set KEY=VALUE``).
+        seeds: the seeds trained; more than one only with a label-free ``select`` rule.
+        select: how one of several seeds is kept without looking at quality measured with labels.
+        ship: the networks whose weights are shipped (the rest is left at its initialisation).
+        extra: the keys of the model's extra state that are shipped (None: all of it).
+        note: one line for ``reference list`` and the card.
+    """
+
+    name: str
+    model: str
+    dataset: str
+    chapter: str
+    steps: int | None
+    profile: str = "cpu"
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seeds: tuple[int, ...] = (0,)
+    select: str | None = None
+    ship: tuple[str, ...] = ("G",)
+    extra: tuple[str, ...] | None = None
+    note: str = ""
+
+    def train_args(self, seed: int, out: Path) -> list[str]:
+        """The ``gans-edu train`` arguments of one seed of this recipe."""
+        args = ["train", self.model, "--dataset", self.dataset, "--profile", self.profile, "--seed", str(seed)]
+        if self.steps is not None:
+            args += ["--steps", str(self.steps)]
+        for k, v in self.overrides.items():
+            args += ["--set", f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"]
+        return args + ["--out", str(out)]
+
+
+# Selection rules: each maps a trained model to a number, lower is better, computed without labels.
+SELECTIONS = {
+    "even_code_split": "the largest share of the real training digits that Q puts under one code "
+                       "(lower: the codes split real digits more evenly; no labels used)",
+}
+
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in [
+    Recipe("gan-8gaussians", "gan", "8gaussians", "00_toys", steps=20_000, note="the 2014 GAN on eight Gaussians"),
+    Recipe("gan-25gaussians", "gan", "25gaussians", "00_toys", steps=20_000,
+           note="the 2014 GAN on a 5x5 grid of Gaussians"),
+    Recipe("gan-mnist", "gan", "mnist", "01_gan", steps=20_000, note="the 2014 GAN's maxout networks on MNIST"),
+    Recipe("dcgan", "dcgan", "mnist", "02_dcgan", steps=6_000, note="DCGAN on MNIST"),
+    Recipe("improved-gan", "improved-gan", "mnist", "03_improved_gan", steps=5_000,
+           note="minibatch discrimination, virtual batch norm, one-sided smoothing on MNIST"),
+    Recipe("improved-gan-semi", "improved-gan", "mnist", "03_improved_gan", steps=30_000,
+           overrides={"semi_supervised": True}, ship=("G", "D"),
+           extra=("D_avg", "ema_steps", "initialised", "labelled", "step"),
+           note="feature matching + a (K+1)-class D from 100 labels: the classifier is the product"),
+    Recipe("cgan", "cgan", "mnist", "04_cgan", steps=8_000, note="conditional GAN: one digit class per label"),
+    Recipe("infogan", "infogan", "mnist", "05_infogan", steps=3_000, seeds=(0, 1, 2), select="even_code_split",
+           ship=("G", "D"), note="InfoGAN: a 10-way code found without labels (D carries Q)"),
+    Recipe("wgan", "wgan", "mnist", "06_wgan", steps=4_000, note="WGAN with weight clipping on MNIST"),
+    Recipe("wgan-gp-25gaussians", "wgan-gp", "25gaussians", "07_wgan_gp", steps=20_000,
+           note="WGAN-GP on a 5x5 grid of Gaussians"),
+    Recipe("wgan-gp-mnist", "wgan-gp", "mnist", "07_wgan_gp", steps=4_000, note="WGAN-GP on MNIST"),
+    Recipe("began", "began", "mnist", "08_began", steps=20_000, note="BEGAN on MNIST"),
+    Recipe("progan", "progan", "mnist", "09_progan", steps=None, overrides={"images_per_phase": 24_000},
+           extra=("images_seen", "phase", "G_ema", "phase_samples"), note="ProGAN grown 4x4 -> 32x32 on MNIST"),
+    Recipe("cyclegan", "cyclegan", "mnist", "10_cyclegan", steps=4_000, ship=("G_ab", "G_ba"),
+           extra=("step",), note="CycleGAN: handwritten <-> printed digits, no pairs"),
+]}
+
+
+def recipe(name: str) -> Recipe:
+    """The recipe called ``name``; ``ValueError`` naming the valid ones otherwise."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown reference {name!r}; valid references: {', '.join(RECIPES)}")
+    return RECIPES[name]
+
+
+def weights_path(name: str) -> Path:
+    return REFERENCE_DIR / f"{recipe(name).name}.pt"
+
+
+def card_path(name: str) -> Path:
+    return REFERENCE_DIR / f"{recipe(name).name}.json"
+
+
+def available() -> list[str]:
+    """The references whose weights and card are shipped."""
+    return [n for n in RECIPES if weights_path(n).is_file() and card_path(n).is_file()]
+
+
+def card(name: str) -> dict[str, Any]:
+    """The card of a shipped reference: how it was made and what it measures."""
+    path = card_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"reference {name!r} is not shipped yet (no {path.name}); "
+                                f"train it with 'gans-edu reference train {name}'")
+    return json.loads(path.read_text())
+
+
+# --------------------------------------------------------------------------- loading
+
+@dataclass
+class Reference:
+    """A loaded reference: the model (in eval mode when sampling), its card and its training history."""
+
+    name: str
+    model: Any
+    card: dict[str, Any]
+    history: list[dict[str, float]]
+
+
+def load(name: str, device: torch.device | str | None = None) -> Reference:
+    """Load a shipped reference onto ``device`` (default: the best available) in seconds."""
+    from gans_edu.utils import pick_device
+
+    c = card(name)
+    model, state = _load_weights(weights_path(name), c, pick_device(device))
+    return Reference(name, model, c, list(state.get("history", [])))
+
+
+def _load_weights(path: Path, c: dict[str, Any], device: torch.device | str) -> tuple[Any, dict[str, Any]]:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a {FORMAT} file")
+    model = build_from_card(c, device)
+    model.load_state_dict(state["model"], strict=False)
+    return model, state
+
+
+def build_from_card(c: dict[str, Any], device: torch.device | str = "cpu") -> Any:
+    """An untrained model with the card's exact config."""
+    from gans_edu.data import load_dataset
+    from gans_edu.models import build_model
+
+    data = load_dataset(c["dataset"], "test", n=16, verbose=False)
+    return build_model(c["model"], data, profile=c["profile"], device=device, config=c["config"])
+
+
+def shipped_state(model: Any, r: Recipe, half: bool) -> dict[str, Any]:
+    """What a reference keeps of a trained model: the ``ship`` networks and the ``extra`` state, no optimiser."""
+    def cast(v: Any) -> Any:
+        if torch.is_tensor(v):
+            v = v.detach().cpu()
+            return v.half() if half and v.is_floating_point() else v.clone()
+        if isinstance(v, dict):
+            return {k: cast(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(cast(x) for x in v)
+        return v
+
+    unknown = [k for k in r.ship if k not in model.nets]
+    if unknown:
+        raise ValueError(f"recipe {r.name!r} ships {unknown}, which model {r.model!r} does not have: {list(model.nets)}")
+    extra = model.extra_state()
+    if r.extra is not None:
+        extra = {k: v for k, v in extra.items() if k in r.extra}
+    return {"nets": {k: cast(model.nets[k].state_dict()) for k in r.ship}, "optimizers": {}, "extra": cast(extra)}
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def evaluate_model(model: Any, dataset: str, n: int | None = EVAL_N, seed: int = EVAL_SEED) -> dict[str, Any]:
+    """The metrics ``gans-edu evaluate`` reports, for a model in memory (the cards use ``EVAL_N``, ``EVAL_SEED``;
+    a CycleGAN is always measured on every test digit of both domains)."""
+    from gans_edu.cli import evaluation_report
+
+    return evaluation_report(model, dataset, n=None if hasattr(model, "translate") else n, seed=seed)
+
+
+KEY_METRICS = {  # what `reference list` shows, by kind: (path in the report, label, format)
+    "toy": [(("model", "modes_covered"), "modes", "{:.0f}"), (("model", "high_quality"), "high-quality", "{:.0%}")],
+    "image": [(("model", "frechet_distance"), "FD", "{:.0f}"), (("real", "frechet_distance"), "real FD", "{:.1f}"),
+              (("model", "classifier_score"), "score", "{:.2f}"), (("model", "classes_present"), "classes", "{:.0f}")],
+    "semi": [(("classifier", "test_error"), "test error", "{:.1%}")],
+    "code": [(("code", "generation_matched"), "code matched", "{:.1%}")],
+    "translation": [(("a2b", "label_kept"), "a2b kept", "{:.0%}"), (("b2a", "label_kept"), "b2a kept", "{:.0%}")],
+}
+
+
+def key_metrics(c: dict[str, Any]) -> str:
+    """A short line of the card's headline numbers."""
+    m = c.get("metrics", {})
+    kinds = ["translation"] if "a2b" in m else (["toy"] if "modes_covered" in m.get("model", {}) else ["image"])
+    kinds += [k for k in ("semi", "code") if ("classifier" if k == "semi" else k) in m]
+    parts = []
+    for kind in kinds:
+        for path, label, fmt in KEY_METRICS[kind]:
+            v: Any = m
+            for p in path:
+                v = v.get(p) if isinstance(v, dict) else None
+            if isinstance(v, (int, float)):
+                parts.append(f"{label} {fmt.format(v)}")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- training and packing
+
+def train(name: str, work: Path, device: str = "auto", pack_after: bool = True) -> dict[str, Any] | None:
+    """Train every seed of ``name``'s recipe under ``work/NAME/seedS`` (resuming what is there), then pack it."""
+    from gans_edu.cli import main as cli
+
+    r = recipe(name)
+    if len(r.seeds) > 1 and r.select not in SELECTIONS:
+        raise ValueError(f"recipe {name!r} trains {len(r.seeds)} seeds but has no label-free selection rule")
+    runs = []
+    for seed in r.seeds:
+        out = Path(work) / r.name / f"seed{seed}"
+        if _finished(out, r.steps):
+            print(f"{r.name}: seed {seed} already trained in {out}")
+        else:
+            resume = ["--resume"] if (out / "checkpoint.pt").is_file() else []
+            print(f"{r.name}: seed {seed} -> {out}")
+            code = cli(r.train_args(seed, out) + ["--device", device, "--no-eval"] + resume)
+            if code != 0 or not _finished(out, r.steps):
+                print(f"{r.name}: seed {seed} did not finish (exit {code}); rerun the same command to resume")
+                return None
+        runs.append(out)
+    return pack(name, runs) if pack_after else None
+
+
+def _finished(out: Path, steps: int | None) -> bool:
+    cfg = out / "config.json"
+    if not cfg.is_file():
+        return False
+    c = json.loads(cfg.read_text())
+    want = c.get("steps") or steps
+    return c.get("steps_done") is not None and want is not None and c["steps_done"] >= want
+
+
+def selection_score(model: Any, rule: str) -> float:
+    """The label-free number a multi-seed recipe keeps the lowest of."""
+    if rule == "even_code_split":
+        from gans_edu.data import load_dataset
+        from gans_edu.models.infogan import code_shares
+
+        train_x = load_dataset("mnist", "train", verbose=False).x
+        return max(code_shares(model.predict_code(train_x), model.config.cat_dim))
+    raise ValueError(f"unknown selection rule {rule!r}; valid: {', '.join(SELECTIONS)}")
+
+
+def pack(name: str, runs: list[Path]) -> dict[str, Any]:
+    """Keep one trained run (by the recipe's label-free rule if several), ship its weights and write its card."""
+    from gans_edu.cli import load_run
+    from gans_edu.train import read_history
+
+    r = recipe(name)
+    candidates = []
+    for run in runs:
+        model, cfg = load_run(run)
+        score = selection_score(model, r.select) if r.select else None
+        candidates.append({"run": run, "seed": cfg["seed"], "selection_score": score, "model": model, "cfg": cfg})
+    chosen = min(candidates, key=lambda c: c["selection_score"]) if r.select else candidates[0]
+    model, cfg = chosen["model"], chosen["cfg"]
+
+    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    history = read_history(chosen["run"] / "history.csv") if (chosen["run"] / "history.csv").is_file() else []
+    # fp16 when the headline metrics do not move; otherwise fp32.
+    full = evaluate_model(model, cfg["dataset"])
+    payload = {"format": FORMAT, "name": r.name, "steps": cfg["steps_done"], "history": history}
+    torch.save({**payload, "model": shipped_state(model, r, half=True)}, weights_path(name))
+    metrics = evaluate_model(_load_weights(weights_path(name), cfg, "cpu")[0], cfg["dataset"])
+    precision = "fp16"
+    if not _close(full, metrics):
+        torch.save({**payload, "model": shipped_state(model, r, half=False)}, weights_path(name))
+        metrics, precision = evaluate_model(_load_weights(weights_path(name), cfg, "cpu")[0], cfg["dataset"]), "fp32"
+
+    report_candidates = []
+    if r.select:  # every seed, with what the labels say about it (reported, never used to choose)
+        for c in candidates:
+            entry = {"seed": c["seed"], "selection_score": c["selection_score"]}
+            if c["model"].categorical_code:
+                from gans_edu.models.infogan import code_scores
+
+                entry["generation_matched"] = code_scores(c["model"], EVAL_N, EVAL_SEED + 1)["generation_matched"]
+            report_candidates.append(entry)
+    command = "gans-edu " + " ".join(r.train_args(chosen["seed"], Path("runs/references") / r.name / f"seed{chosen['seed']}"))
+    c = {
+        "name": r.name, "model": r.model, "dataset": r.dataset, "chapter": r.chapter, "note": r.note,
+        "profile": r.profile, "overrides": r.overrides, "config": cfg["config"], "seed": chosen["seed"],
+        "steps": cfg["steps_done"], "train_seconds": cfg.get("train_seconds"), "device": cfg["device"],
+        "device_name": _device_name(cfg["device"]), "torch": cfg["torch"], "data_source": cfg.get("data_source"),
+        "commit": _commit(), "date": time.strftime("%Y-%m-%d"),
+        "command": f"gans-edu reference train {r.name}", "train_command": command,
+        "selection": ({"rule": r.select, "description": SELECTIONS[r.select], "seeds": list(r.seeds),
+                       "chosen": chosen["seed"], "candidates": report_candidates} if r.select else None),
+        "shipped": {"nets": list(r.ship), "precision": precision, "bytes": weights_path(name).stat().st_size},
+        "eval": {"n": None if r.model == "cyclegan" else EVAL_N, "seed": EVAL_SEED},
+        "metrics": _jsonable(metrics),
+    }
+    card_path(name).write_text(json.dumps(c, indent=1) + "\n")
+    print(f"{r.name}: shipped {weights_path(name)} ({c['shipped']['bytes'] / 1e6:.2f} MB, {precision}); {key_metrics(c)}")
+    return c
+
+
+def _close(a: dict, b: dict, rel: float = 0.02) -> bool:
+    """Whether every number of report ``b`` is within ``rel`` (relative, or 0.01 absolute) of ``a``'s."""
+    for k, v in a.items():
+        if k == "seconds":
+            continue
+        w = b.get(k)
+        if isinstance(v, dict) and isinstance(w, dict):
+            if not _close(v, w, rel):
+                return False
+        elif isinstance(v, (int, float)) and isinstance(w, (int, float)) and not isinstance(v, bool):
+            if abs(v - w) > max(0.01, rel * abs(v)):
+                return False
+    return True
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if torch.is_tensor(v):
+        return v.tolist()
+    return v
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "gans_edu"],
+                               cwd=Path(__file__).parent, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "") if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _device_name(device: str) -> str:
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"{platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
+# --------------------------------------------------------------------------- export
+
+def export(name: str, out: Path) -> Path:
+    """Write ``out`` as an ordinary run directory (config.json, checkpoint.pt, card.json) from the shipped files.
+
+    ``gans-edu sample``, ``evaluate`` and ``translate`` accept it unchanged; it cannot be resumed (no optimiser).
+    """
+    c = card(name)
+    out = Path(out)
+    if (out / "checkpoint.pt").exists():
+        raise FileExistsError(f"{out} already holds a run; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    state = torch.load(weights_path(name), map_location="cpu", weights_only=True)
+    torch.save({"model": state["model"], "steps": state["steps"], "reference": name, "history": state.get("history", [])},
+               out / "checkpoint.pt")
+    config = {"model": c["model"], "dataset": c["dataset"], "profile": c["profile"], "seed": c["seed"],
+              "steps": c["steps"], "minutes": None, "device": c["device"], "config": c["config"], "torch": c["torch"],
+              "data_source": c.get("data_source"), "steps_done": c["steps"], "train_seconds": c["train_seconds"],
+              "reference": name}
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (out / "card.json").write_text(json.dumps(c, indent=1) + "\n")
+    return out
