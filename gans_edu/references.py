@@ -250,6 +250,9 @@ def train(name: str, work: Path, device: str = "auto", pack_after: bool = True) 
         else:
             resume = ["--resume"] if (out / "checkpoint.pt").is_file() else []
             print(f"{r.name}: seed {seed} -> {out}")
+            out.mkdir(parents=True, exist_ok=True)
+            if not resume:  # the code that trains it, for the card
+                (out / "commit.txt").write_text(f"{_commit()}\n")
             code = cli(r.train_args(seed, out) + ["--device", device, "--no-eval"] + resume)
             if code != 0 or not _finished(out, r.steps):
                 print(f"{r.name}: seed {seed} did not finish (exit {code}); rerun the same command to resume")
@@ -319,7 +322,8 @@ def pack(name: str, runs: list[Path]) -> dict[str, Any]:
         "profile": r.profile, "overrides": r.overrides, "config": cfg["config"], "seed": chosen["seed"],
         "steps": cfg["steps_done"], "train_seconds": cfg.get("train_seconds"), "device": cfg["device"],
         "device_name": _device_name(cfg["device"]), "torch": cfg["torch"], "data_source": cfg.get("data_source"),
-        "commit": _commit(), "date": time.strftime("%Y-%m-%d"),
+        "commit": _read(chosen["run"] / "commit.txt") or _commit(), "packed_at_commit": _commit(),
+        "date": time.strftime("%Y-%m-%d"),
         "command": f"gans-edu reference train {r.name}", "train_command": command,
         "selection": ({"rule": r.select, "description": SELECTIONS[r.select], "seeds": list(r.seeds),
                        "chosen": chosen["seed"], "candidates": report_candidates} if r.select else None),
@@ -355,6 +359,10 @@ def _jsonable(v: Any) -> Any:
     if torch.is_tensor(v):
         return v.tolist()
     return v
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text().strip() if path.is_file() else None
 
 
 def _commit() -> str | None:
