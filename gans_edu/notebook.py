@@ -30,6 +30,21 @@ class Setup:
         """Whether the chapter's quality claims are asserted (not in the smoke profile)."""
         return self.profile != "smoke"
 
+    def reference(self, name: str):
+        """Load the chapter's reference run (trained once for longer, shipped with the package) onto this
+        chapter's device, and say how it was made. Returns a :class:`gans_edu.references.Reference`."""
+        from gans_edu import references
+
+        ref = references.load(name, self.device)
+        c = ref.card
+        minutes = (c.get("train_seconds") or 0) / 60
+        print(f"reference {name!r}: {c['steps']:,} generator steps, seed {c['seed']}, {minutes:.0f} min on "
+              f"{c['device_name']} (torch {c['torch']}); made by `{c['command']}`")
+        if c.get("selection"):
+            s = c["selection"]
+            print(f"kept seed {s['chosen']} of seeds {s['seeds']} by a label-free rule: {s['description']}")
+        return ref
+
 
 def setup(chapter: str, seed: int = 0, device: str | None = None) -> Setup:
     """Seed everything, pick the device, set plot defaults and print the banner that heads each chapter."""

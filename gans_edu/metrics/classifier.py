@@ -25,7 +25,7 @@ FEATURE_DIM = 128
 class MnistClassifier(nn.Module):
     """A small VGG-style CNN: ``features`` (128-d, after ReLU) and ``logits`` (10 classes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
 
         def block(c_in: int, c_out: int) -> nn.Sequential:
@@ -37,7 +37,7 @@ class MnistClassifier(nn.Module):
 
         self.body = nn.Sequential(block(1, 32), block(32, 64), block(64, 128))  # (B,1,28,28) -> (B,128,3,3)
         self.embed = nn.Sequential(nn.Flatten(), nn.Linear(128 * 3 * 3, FEATURE_DIM), nn.ReLU())
-        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, 10))
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, num_classes))
 
     @staticmethod
     def prepare(x: torch.Tensor) -> torch.Tensor:
@@ -58,12 +58,13 @@ class MnistClassifier(nn.Module):
 
 
 @lru_cache(maxsize=4)
-def load_classifier(weights: str = WEIGHTS, rebuild: str = "gans_edu.metrics.train_classifier") -> MnistClassifier:
+def load_classifier(weights: str = WEIGHTS, rebuild: str = "gans_edu.metrics.train_classifier",
+                    num_classes: int = 10) -> MnistClassifier:
     """A shipped classifier (default: the MNIST one), in eval mode, on the CPU (move it where you need it).
 
     ``weights`` names a file in ``gans_edu/weights``; ``rebuild`` is the module that makes it (for the error).
     """
-    model = MnistClassifier()
+    model = MnistClassifier(num_classes)
     ref = resources.files("gans_edu.weights").joinpath(weights)
     if not ref.is_file():
         raise FileNotFoundError(f"classifier weights {weights} are missing; rebuild them with 'python -m {rebuild}'")

@@ -53,7 +53,8 @@ from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.profiles import pick
 
-INITS = ("pytorch", "glorot")
+INITS = ("pytorch", "glorot", "normal")
+ARCHS = ("paper", "dcgan")
 
 
 @dataclass
@@ -72,6 +73,9 @@ class BEGANConfig:
     batch_size: int = 16  # Sec. 4.1: batch size 16
     init: str = "pytorch"  # "glorot": Glorot-uniform weights and zero biases, TF's default in carpedm20/BEGAN-tensorflow
     out_bias: float | None = None  # not in the paper: start both last convolutions' biases here (-1: the background)
+    bn_g: bool = False  # not in the paper ("no batch norm"): batch norm after each of G's 3x3 convolutions
+    bn_d: bool = False  # not in the paper: batch norm on D's embedding h
+    arch: str = "paper"  # "dcgan": a DCGAN-style G (batch norm, tanh) and a shallow batch-normalised autoencoder D
 
     def __post_init__(self) -> None:
         if not 0 < self.gamma <= 1:
@@ -80,6 +84,10 @@ class BEGANConfig:
             raise ValueError(f"k0 must be in [0, 1], got {self.k0}")
         if self.init not in INITS:
             raise ValueError(f"unknown init {self.init!r}; valid: {', '.join(INITS)}")
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown arch {self.arch!r}; valid: {', '.join(ARCHS)}")
+        if self.arch != "paper" and self.out_bias is not None:
+            raise ValueError("out_bias applies to the paper's architecture only (arch='paper')")
         for name in ("h", "n", "repeat", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -108,11 +116,14 @@ def layout(image_size: int) -> tuple[int, int]:
     return start, int(s)
 
 
-def _convs(c_in: int, c_out: int, repeat: int) -> list[nn.Module]:
-    """``repeat`` 3x3 convolutions, each followed by an ELU (Sec. 3.5); the resolution is unchanged."""
+def _convs(c_in: int, c_out: int, repeat: int, bn: bool = False) -> list[nn.Module]:
+    """``repeat`` 3x3 convolutions, each followed by an ELU (Sec. 3.5); the resolution is unchanged.
+    ``bn``: a batch norm between each convolution and its ELU (a deviation, off by default)."""
     layers: list[nn.Module] = []
     for i in range(repeat):
-        layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1), nn.ELU()]
+        layers += [nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1)]
+        layers += [nn.BatchNorm2d(c_out)] if bn else []
+        layers += [nn.ELU()]
     return layers
 
 
@@ -131,9 +142,10 @@ class Encoder(nn.Module):
         layers += _convs(widths[-1], widths[-1], cfg.repeat)
         self.net = nn.Sequential(*layers)
         self.fc = nn.Linear(widths[-1] * start * start, cfg.h)  # the embedding: no nonlinearity
+        self.norm = nn.BatchNorm1d(cfg.h) if cfg.bn_d else nn.Identity()
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.net(v).flatten(1))  # (B, C, H, W) -> (B, 3n, s0, s0) -> (B, h)
+        return self.norm(self.fc(self.net(v).flatten(1)))  # (B, C, H, W) -> (B, 3n, s0, s0) -> (B, h)
 
 
 class Decoder(nn.Module):
@@ -142,7 +154,7 @@ class Decoder(nn.Module):
     Both G and D's decoder (Sec. 3.5: the same architecture, not the same weights).
     """
 
-    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...], bn: bool = False) -> None:
         super().__init__()
         channels, size = sample_shape[0], sample_shape[-1]
         self.start, self.scalings = layout(size)
@@ -150,7 +162,7 @@ class Decoder(nn.Module):
         self.fc = nn.Linear(cfg.h, cfg.n * self.start * self.start)  # h -> h0, no nonlinearity
         c_in = 2 * cfg.n if cfg.skip else cfg.n  # with skips, every block after the first also sees h0
         self.blocks = nn.ModuleList(
-            [nn.Sequential(*_convs(cfg.n if i == 0 else c_in, cfg.n, cfg.repeat)) for i in range(self.scalings + 1)])
+            [nn.Sequential(*_convs(cfg.n if i == 0 else c_in, cfg.n, cfg.repeat, bn)) for i in range(self.scalings + 1)])
         self.out = nn.Conv2d(cfg.n, channels, 3, padding=1)  # the image: a last 3x3 convolution, linear
 
     def forward(self, e: torch.Tensor) -> torch.Tensor:
@@ -169,7 +181,7 @@ class Generator(nn.Module):
 
     def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
-        self.net = Decoder(cfg, sample_shape)
+        self.net = Decoder(cfg, sample_shape, bn=cfg.bn_g)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)  # (B, N_z) -> (B, C, H, W)
@@ -203,6 +215,62 @@ def convergence_measure(loss_real: torch.Tensor, loss_fake: torch.Tensor, gamma:
     return loss_real + (gamma * loss_real - loss_fake).abs()
 
 
+class DCGANStyleGenerator(nn.Module):
+    """Not the paper's G: z -> FC -> (2n, s0, s0) -> BN -> [nearest x2, 3x3 conv, BN, leaky ReLU] x2 -> 3x3 conv -> tanh.
+
+    The generator of DCGAN-style BEGAN reimplementations (2n and n channels; batch norm everywhere but the output)."""
+
+    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        channels, size = sample_shape[0], sample_shape[-1]
+        self.start, scalings = layout(size)
+        if scalings != 2:
+            raise ValueError(f"arch='dcgan' upsamples twice (7 -> 28 or 8 -> 32), not for {size}x{size} images")
+        w = 2 * cfg.n
+        self.w = w
+        self.fc = nn.Linear(cfg.h, w * self.start * self.start)
+        self.net = nn.Sequential(
+            nn.BatchNorm2d(w),
+            nn.Upsample(scale_factor=2), nn.Conv2d(w, w, 3, padding=1), nn.BatchNorm2d(w), nn.LeakyReLU(0.2),
+            nn.Upsample(scale_factor=2), nn.Conv2d(w, cfg.n, 3, padding=1), nn.BatchNorm2d(cfg.n), nn.LeakyReLU(0.2),
+            nn.Conv2d(cfg.n, channels, 3, padding=1), nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).view(-1, self.w, self.start, self.start))  # (B, h) -> (B, C, H, W)
+
+
+class ShallowAutoencoderD(nn.Module):
+    """Not the paper's D: 3x3 stride-2 conv (n) + ReLU -> FC -> h -> BN -> ReLU -> FC -> BN -> ReLU -> nearest x2 -> 3x3 conv.
+
+    Batch norm on the embedding makes the reconstruction depend on the whole batch: a batch of near-identical
+    fakes has its tiny differences stretched to the spread of real codes, and is reconstructed badly."""
+
+    def __init__(self, cfg: BEGANConfig, sample_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        channels, size = sample_shape[0], sample_shape[-1]
+        self.shape = (cfg.n, size // 2, size // 2)
+        flat = cfg.n * (size // 2) ** 2
+        self.down = nn.Sequential(nn.Conv2d(channels, cfg.n, 3, stride=2, padding=1), nn.ReLU())
+        self.code = nn.Sequential(nn.Linear(flat, cfg.h), nn.BatchNorm1d(cfg.h), nn.ReLU(),
+                                  nn.Linear(cfg.h, flat), nn.BatchNorm1d(flat), nn.ReLU())
+        self.up = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(cfg.n, channels, 3, padding=1))
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        return self.up(self.code(self.down(v).flatten(1)).view(-1, *self.shape))  # (B, C, H, W) -> same
+
+
+@torch.no_grad()
+def normal_init(net: nn.Module) -> None:
+    """DCGAN's initialisation (Radford et al. 2015, Sec. 4): convolution weights N(0, 0.02), batch-norm gains
+    N(1, 0.02) and shifts 0; dense layers keep PyTorch's default."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
 @torch.no_grad()
 def glorot_init(net: nn.Module) -> None:
     """TF's default for convolutions and dense layers (``glorot_uniform`` weights, zero biases), which the
@@ -223,12 +291,19 @@ class BEGAN(GANModel):
         if len(self.sample_shape) != 3:
             raise ValueError(f"BEGAN needs images of shape (C, H, W), got sample shape {self.sample_shape}")
         c = config
-        self.G = Generator(c, self.sample_shape).to(self.device)
-        self.D = AutoencoderD(c, self.sample_shape).to(self.device)
+        if c.arch == "dcgan":
+            self.G = DCGANStyleGenerator(c, self.sample_shape).to(self.device)
+            self.D = ShallowAutoencoderD(c, self.sample_shape).to(self.device)
+        else:
+            self.G = Generator(c, self.sample_shape).to(self.device)
+            self.D = AutoencoderD(c, self.sample_shape).to(self.device)
         self.nets = {"G": self.G, "D": self.D}
         if c.init == "glorot":
             glorot_init(self.G)
             glorot_init(self.D)
+        elif c.init == "normal":
+            normal_init(self.G)
+            normal_init(self.D)
         if c.out_bias is not None:
             with torch.no_grad():
                 self.G.net.out.bias.fill_(c.out_bias)

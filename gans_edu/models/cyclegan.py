@@ -438,10 +438,17 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
     the other style changes); ``to_target`` = the L1 between a translation and a random target-domain digit of the
     input's class, against ``to_target_real`` (two target-domain digits of one class) and ``moved_needed``
     (the untranslated input).
+
+    Judged by the two-domain classifier (:mod:`gans_edu.metrics.domain_classifier`), which knows both styles, so
+    that keeping the digit and changing the style are measured apart: ``digit_kept`` (its digit reading is the
+    input's label), ``target_style`` (it reads the target domain's style) and ``frechet_joint`` (the Frechet
+    distance to the target domain's test digits in its features), each with ``_real`` (real target digits) and
+    ``_untranslated`` (the input itself) beside it.
     """
     from gans_edu.data import load_dataset
     from gans_edu.metrics.classifier import classify
     from gans_edu.metrics.image import frechet_distance
+    from gans_edu.metrics.domain_classifier import judge as judge_both
     from gans_edu.metrics.printed_classifier import classify_printed
 
     domains = {
@@ -475,6 +482,21 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
             "to_target": _same_class_l1(fake, test_src.y, train_dst.x, train_dst.y),
             "to_target_real": _same_class_l1(test_dst.x, test_dst.y),
         }
+        target = 1 if dst == "b" else 0  # the two-domain classifier's style index: 0 handwritten, 1 printed
+        (f2_fake, d_fake, s_fake), (f2_dst, d_dst, s_dst) = judge_both(fake), judge_both(test_dst.x)
+        (f2_raw, d_raw, s_raw), (f2_train, _, _) = judge_both(test_src.x), judge_both(train_dst.x)
+
+        def style(printed: torch.Tensor) -> float:
+            return float(((printed > 0.5).long() == target).float().mean())
+
+        report[direction].update({
+            "digit_kept": float((d_fake.argmax(1) == test_src.y).float().mean()),
+            "digit_kept_real": float((d_dst.argmax(1) == test_dst.y).float().mean()),
+            "digit_kept_untranslated": float((d_raw.argmax(1) == test_src.y).float().mean()),
+            "target_style": style(s_fake), "target_style_real": style(s_dst), "target_style_untranslated": style(s_raw),
+            "frechet_joint": frechet_distance(f2_fake, f2_dst), "frechet_joint_real": frechet_distance(f2_train, f2_dst),
+            "frechet_joint_untranslated": frechet_distance(f2_raw, f2_dst),
+        })
     return report
 
 
@@ -485,6 +507,12 @@ def translation_table(report: dict[str, dict[str, float]], label: str = "CycleGA
     names = {"a2b": "handwritten -> printed", "b2a": "printed -> handwritten"}
     rows = {}
     for d, r in report.items():
+        if "digit_kept" in r:  # the two-domain classifier's readings (reports written before it lack them)
+            for key, what in (("digit_kept", "digit kept (two-domain judge)"),
+                              ("target_style", "in the target style (two-domain judge)"),
+                              ("frechet_joint", "Frechet distance (two-domain judge)")):
+                rows[(names[d], what)] = {label: r[key], "real data": r[f"{key}_real"],
+                                          "untranslated": r[f"{key}_untranslated"]}
         rows[(names[d], "label kept")] = {label: r["label_kept"], "real data": r["label_real"],
                                           "untranslated": r["label_untranslated"]}
         rows[(names[d], "Frechet distance")] = {label: r["frechet"], "real data": r["frechet_real"],
