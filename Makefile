@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= $(shell $(PYTHON) -c "import os,importlib.util as u;p=os.environ.get('GANS_EDU_PROFILE');print(p or ('gpu' if u.find_spec('torch') and __import__('torch').cuda.is_available() else 'cpu'))" 2>/dev/null || echo cpu)
 
-.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier printed-classifier bench clean
+.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier printed-classifier domain-classifier references bench clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,13 @@ classifier: install
 
 printed-classifier: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m gans_edu.metrics.printed_classifier
+
+domain-classifier: install
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m gans_edu.metrics.domain_classifier
+
+# Retrain every chapter's reference run from its recipe (resumable; hours on a 2-core CPU, minutes on a GPU).
+references: install
+	$(VENV)/bin/gans-edu reference train --all
 
 bench: install
 	$(PY) tools/bench.py
