@@ -48,6 +48,8 @@ class Recipe:
         select: how one of several seeds is kept without looking at quality measured with labels.
         ship: the networks whose weights are shipped (the rest is left at its initialisation).
         extra: the keys of the model's extra state that are shipped (None: all of it).
+        variants: further runs of the same recipe, label -> config overrides on top of ``overrides`` (e.g. BEGAN's
+            gamma sweep); each is trained with the kept seed and shipped beside the main run.
         note: one line for ``reference list`` and the card.
     """
 
@@ -62,14 +64,15 @@ class Recipe:
     select: str | None = None
     ship: tuple[str, ...] = ("G",)
     extra: tuple[str, ...] | None = None
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     note: str = ""
 
-    def train_args(self, seed: int, out: Path) -> list[str]:
-        """The ``gans-edu train`` arguments of one seed of this recipe."""
+    def train_args(self, seed: int, out: Path, variant: str | None = None) -> list[str]:
+        """The ``gans-edu train`` arguments of one seed (and optionally one variant) of this recipe."""
         args = ["train", self.model, "--dataset", self.dataset, "--profile", self.profile, "--seed", str(seed)]
         if self.steps is not None:
             args += ["--steps", str(self.steps)]
-        for k, v in self.overrides.items():
+        for k, v in {**self.overrides, **(self.variants[variant] if variant else {})}.items():
             args += ["--set", f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"]
         return args + ["--out", str(out)]
 
@@ -145,12 +148,13 @@ def card(name: str) -> dict[str, Any]:
 
 @dataclass
 class Reference:
-    """A loaded reference: the model (in eval mode when sampling), its card and its training history."""
+    """A loaded reference: the model, its card, its training history and its variants (label -> model)."""
 
     name: str
     model: Any
     card: dict[str, Any]
     history: list[dict[str, float]]
+    variants: dict[str, Any] = field(default_factory=dict)
 
 
 def load(name: str, device: torch.device | str | None = None) -> Reference:
@@ -158,8 +162,13 @@ def load(name: str, device: torch.device | str | None = None) -> Reference:
     from gans_edu.utils import pick_device
 
     c = card(name)
-    model, state = _load_weights(weights_path(name), c, pick_device(device))
-    return Reference(name, model, c, list(state.get("history", [])))
+    device = pick_device(device)
+    model, state = _load_weights(weights_path(name), c, device)
+    variants = {}
+    for label, v in c.get("variants", {}).items():
+        variants[label] = build_from_card({**c, "config": v["config"]}, device)
+        variants[label].load_state_dict(state["variants"][label], strict=False)
+    return Reference(name, model, c, list(state.get("history", [])), variants)
 
 
 def _load_weights(path: Path, c: dict[str, Any], device: torch.device | str) -> tuple[Any, dict[str, Any]]:
@@ -241,28 +250,48 @@ def key_metrics(c: dict[str, Any]) -> str:
 
 def train(name: str, work: Path, device: str = "auto", pack_after: bool = True) -> dict[str, Any] | None:
     """Train every seed of ``name``'s recipe under ``work/NAME/seedS`` (resuming what is there), then pack it."""
-    from gans_edu.cli import main as cli
-
     r = recipe(name)
     if len(r.seeds) > 1 and r.select not in SELECTIONS:
         raise ValueError(f"recipe {name!r} trains {len(r.seeds)} seeds but has no label-free selection rule")
     runs = []
     for seed in r.seeds:
         out = Path(work) / r.name / f"seed{seed}"
-        if _finished(out, r.steps):
-            print(f"{r.name}: seed {seed} already trained in {out}")
-        else:
-            resume = ["--resume"] if (out / "checkpoint.pt").is_file() else []
-            print(f"{r.name}: seed {seed} -> {out}")
-            out.mkdir(parents=True, exist_ok=True)
-            if not resume:  # the code that trains it, for the card
-                (out / "commit.txt").write_text(f"{_commit()}\n")
-            code = cli(r.train_args(seed, out) + ["--device", device, "--no-eval"] + resume)
-            if code != 0 or not _finished(out, r.steps):
-                print(f"{r.name}: seed {seed} did not finish (exit {code}); rerun the same command to resume")
-                return None
+        if not _train_one(r, seed, out, device):
+            return None
         runs.append(out)
-    return pack(name, runs) if pack_after else None
+    seed = r.seeds[0]
+    if r.variants:  # variants use the kept seed: with one seed that is known now; with several, after selection
+        seed = _select(r, runs)[0]["seed"] if r.select else seed
+    variant_runs = {}
+    for label in r.variants:
+        out = Path(work) / r.name / f"variant-{_slug(label)}" / f"seed{seed}"
+        if not _train_one(r, seed, out, device, label):
+            return None
+        variant_runs[label] = out
+    return pack(name, runs, variant_runs) if pack_after else None
+
+
+def _train_one(r: Recipe, seed: int, out: Path, device: str, variant: str | None = None) -> bool:
+    from gans_edu.cli import main as cli
+
+    what = f"{r.name}" + (f" [{variant}]" if variant else "") + f": seed {seed}"
+    if _finished(out, r.steps):
+        print(f"{what} already trained in {out}")
+        return True
+    resume = ["--resume"] if (out / "checkpoint.pt").is_file() else []
+    print(f"{what} -> {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume:  # the code that trains it, for the card
+        (out / "commit.txt").write_text(f"{_commit()}\n")
+    code = cli(r.train_args(seed, out, variant) + ["--device", device, "--no-eval"] + resume)
+    if code != 0 or not _finished(out, r.steps):
+        print(f"{what} did not finish (exit {code}); rerun the same command to resume")
+        return False
+    return True
+
+
+def _slug(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label)
 
 
 def _finished(out: Path, steps: int | None) -> bool:
@@ -285,31 +314,59 @@ def selection_score(model: Any, rule: str) -> float:
     raise ValueError(f"unknown selection rule {rule!r}; valid: {', '.join(SELECTIONS)}")
 
 
-def pack(name: str, runs: list[Path]) -> dict[str, Any]:
-    """Keep one trained run (by the recipe's label-free rule if several), ship its weights and write its card."""
+def _select(r: Recipe, runs: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``(chosen, candidates)``: every trained seed with its label-free score; the lowest score is kept."""
     from gans_edu.cli import load_run
-    from gans_edu.train import read_history
 
-    r = recipe(name)
     candidates = []
     for run in runs:
         model, cfg = load_run(run)
         score = selection_score(model, r.select) if r.select else None
         candidates.append({"run": run, "seed": cfg["seed"], "selection_score": score, "model": model, "cfg": cfg})
     chosen = min(candidates, key=lambda c: c["selection_score"]) if r.select else candidates[0]
+    return chosen, candidates
+
+
+def pack(name: str, runs: list[Path], variant_runs: dict[str, Path] | None = None) -> dict[str, Any]:
+    """Keep one trained run (by the recipe's label-free rule if several), ship its weights (and its variants')
+    and write its card."""
+    from gans_edu.cli import load_run
+    from gans_edu.train import read_history
+
+    r = recipe(name)
+    chosen, candidates = _select(r, runs)
     model, cfg = chosen["model"], chosen["cfg"]
+    variants = {}  # label -> (model, run config)
+    for label, run in (variant_runs or {}).items():
+        variants[label] = load_run(run)
 
     REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
     history = read_history(chosen["run"] / "history.csv") if (chosen["run"] / "history.csv").is_file() else []
     # fp16 when the headline metrics do not move; otherwise fp32.
     full = evaluate_model(model, cfg["dataset"])
     payload = {"format": FORMAT, "name": r.name, "steps": cfg["steps_done"], "history": history}
-    torch.save({**payload, "model": shipped_state(model, r, half=True)}, weights_path(name))
+
+    def save(half: bool) -> None:
+        torch.save({**payload, "model": shipped_state(model, r, half),
+                    "variants": {label: shipped_state(m, r, half) for label, (m, _) in variants.items()}},
+                   weights_path(name))
+
+    save(half=True)
     metrics = evaluate_model(_load_weights(weights_path(name), cfg, "cpu")[0], cfg["dataset"])
     precision = "fp16"
     if not _close(full, metrics):
-        torch.save({**payload, "model": shipped_state(model, r, half=False)}, weights_path(name))
+        save(half=False)
         metrics, precision = evaluate_model(_load_weights(weights_path(name), cfg, "cpu")[0], cfg["dataset"]), "fp32"
+    variant_cards = {}
+    for label, (m, vcfg) in variants.items():
+        shipped = build_from_card(vcfg, "cpu")
+        shipped.load_state_dict(torch.load(weights_path(name), weights_only=True)["variants"][label], strict=False)
+        variant_cards[label] = {"overrides": r.variants[label], "config": vcfg["config"], "seed": vcfg["seed"],
+                                "steps": vcfg["steps_done"], "train_seconds": vcfg.get("train_seconds"),
+                                "train_command": "gans-edu " + " ".join(r.train_args(
+                                    vcfg["seed"], Path("runs/references") / r.name / f"variant-{_slug(label)}"
+                                    / f"seed{vcfg['seed']}", label)),
+                                "metrics": _jsonable(evaluate_model(shipped, vcfg["dataset"]))}
 
     report_candidates = []
     if r.select:  # every seed, with what the labels say about it (reported, never used to choose)
@@ -334,6 +391,7 @@ def pack(name: str, runs: list[Path]) -> dict[str, Any]:
         "shipped": {"nets": list(r.ship), "precision": precision, "bytes": weights_path(name).stat().st_size},
         "eval": {"n": None if r.model == "cyclegan" else EVAL_N, "seed": EVAL_SEED},
         "metrics": _jsonable(metrics),
+        "variants": variant_cards,
     }
     card_path(name).write_text(json.dumps(c, indent=1) + "\n")
     print(f"{r.name}: shipped {weights_path(name)} ({c['shipped']['bytes'] / 1e6:.2f} MB, {precision}); {key_metrics(c)}")

@@ -146,3 +146,17 @@ def test_reference_list_shows_every_reference(capsys):
     out = capsys.readouterr().out
     for name in NAMES:
         assert name in out
+
+
+def test_variants_are_trained_shipped_and_loaded(tiny, tmp_path):
+    tiny("began", variants={"gamma=0.3": {"gamma": 0.3}})
+    card = R.train("began", tmp_path / "work")
+    v = card["variants"]["gamma=0.3"]
+    assert v["config"]["gamma"] == 0.3 and card["config"]["gamma"] != 0.3
+    assert "--set gamma=0.3" in v["train_command"] and "frechet_distance" in v["metrics"]["model"]
+    ref = R.load("began", "cpu")
+    assert ref.variants["gamma=0.3"].config.gamma == 0.3
+    shipped = torch.load(R.weights_path("began"), weights_only=True)["variants"]["gamma=0.3"]["nets"]["G"]
+    for k, v in ref.variants["gamma=0.3"].G.state_dict().items():  # the variant's own weights, not the main run's
+        assert torch.equal(v, shipped[k].to(v.dtype)), k
+    assert ref.variants["gamma=0.3"].sample(4).shape == (4, 1, 28, 28)
