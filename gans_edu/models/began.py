@@ -54,7 +54,8 @@ from gans_edu.models.base import Draw, GANModel
 from gans_edu.profiles import pick
 
 INITS = ("pytorch", "glorot", "normal")
-ARCHS = ("paper", "dcgan")
+ARCHS_G = ("paper", "dcgan")
+ARCHS_D = ("paper", "shallow")
 
 
 @dataclass
@@ -75,7 +76,8 @@ class BEGANConfig:
     out_bias: float | None = None  # not in the paper: start both last convolutions' biases here (-1: the background)
     bn_g: bool = False  # not in the paper ("no batch norm"): batch norm after each of G's 3x3 convolutions
     bn_d: bool = False  # not in the paper: batch norm on D's embedding h
-    arch: str = "paper"  # "dcgan": a DCGAN-style G (batch norm, tanh) and a shallow batch-normalised autoencoder D
+    arch_g: str = "paper"  # "dcgan": not the paper's: a DCGAN-style G (batch norm, tanh)
+    arch_d: str = "paper"  # "shallow": not the paper's: a one-convolution autoencoder with a batch-normalised code
 
     def __post_init__(self) -> None:
         if not 0 < self.gamma <= 1:
@@ -84,10 +86,12 @@ class BEGANConfig:
             raise ValueError(f"k0 must be in [0, 1], got {self.k0}")
         if self.init not in INITS:
             raise ValueError(f"unknown init {self.init!r}; valid: {', '.join(INITS)}")
-        if self.arch not in ARCHS:
-            raise ValueError(f"unknown arch {self.arch!r}; valid: {', '.join(ARCHS)}")
-        if self.arch != "paper" and self.out_bias is not None:
-            raise ValueError("out_bias applies to the paper's architecture only (arch='paper')")
+        if self.arch_g not in ARCHS_G:
+            raise ValueError(f"unknown arch_g {self.arch_g!r}; valid: {', '.join(ARCHS_G)}")
+        if self.arch_d not in ARCHS_D:
+            raise ValueError(f"unknown arch_d {self.arch_d!r}; valid: {', '.join(ARCHS_D)}")
+        if (self.arch_g, self.arch_d) != ("paper", "paper") and self.out_bias is not None:
+            raise ValueError("out_bias applies to the paper's networks only (arch_g='paper', arch_d='paper')")
         for name in ("h", "n", "repeat", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -225,7 +229,7 @@ class DCGANStyleGenerator(nn.Module):
         channels, size = sample_shape[0], sample_shape[-1]
         self.start, scalings = layout(size)
         if scalings != 2:
-            raise ValueError(f"arch='dcgan' upsamples twice (7 -> 28 or 8 -> 32), not for {size}x{size} images")
+            raise ValueError(f"arch_g='dcgan' upsamples twice (7 -> 28 or 8 -> 32), not for {size}x{size} images")
         w = 2 * cfg.n
         self.w = w
         self.fc = nn.Linear(cfg.h, w * self.start * self.start)
@@ -291,12 +295,10 @@ class BEGAN(GANModel):
         if len(self.sample_shape) != 3:
             raise ValueError(f"BEGAN needs images of shape (C, H, W), got sample shape {self.sample_shape}")
         c = config
-        if c.arch == "dcgan":
-            self.G = DCGANStyleGenerator(c, self.sample_shape).to(self.device)
-            self.D = ShallowAutoencoderD(c, self.sample_shape).to(self.device)
-        else:
-            self.G = Generator(c, self.sample_shape).to(self.device)
-            self.D = AutoencoderD(c, self.sample_shape).to(self.device)
+        G = DCGANStyleGenerator if c.arch_g == "dcgan" else Generator
+        D = ShallowAutoencoderD if c.arch_d == "shallow" else AutoencoderD
+        self.G = G(c, self.sample_shape).to(self.device)
+        self.D = D(c, self.sample_shape).to(self.device)
         self.nets = {"G": self.G, "D": self.D}
         if c.init == "glorot":
             glorot_init(self.G)

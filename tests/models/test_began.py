@@ -181,5 +181,30 @@ def test_glorot_init_and_output_bias_options(mnist):
                     assert (layer.bias == 0).all()
     assert (m.G.net.out.bias == -1).all() and (m.D.decoder.out.bias == -1).all()
     assert (default.G.net.out.bias != -1).all()  # the defaults stay PyTorch's
-    with pytest.raises(ValueError, match="valid: pytorch, glorot"):
+    with pytest.raises(ValueError, match="valid: pytorch, glorot, normal"):
         build_model("began", mnist, profile="smoke", init="xavier")
+
+
+def test_dcgan_style_networks_option(mnist):
+    m = build_model("began", mnist, profile="smoke", arch_g="dcgan", arch_d="shallow", init="normal")
+    assert isinstance(m.G, began_module.DCGANStyleGenerator) and isinstance(m.D, began_module.ShallowAutoencoderD)
+    x = m.sample(6)
+    assert x.shape == (6, 1, 28, 28) and x.abs().max() <= 1  # tanh output
+    assert any(isinstance(layer, nn.BatchNorm2d) for layer in m.G.modules())
+    convs = [layer for net in (m.G, m.D) for layer in net.modules() if isinstance(layer, nn.Conv2d)]
+    assert all(abs(float(c.weight.std()) - 0.02) < 0.01 for c in convs if c.weight.numel() > 200)  # init="normal"
+    # The mechanism: with a batch-normalised code, a batch of copies of one image is reconstructed the same
+    # way whatever the image (its code is normalised to zero): D's output depends on the batch, not only the image.
+    m.D.train()
+    a, b = mnist.x[:1].repeat(8, 1, 1, 1), mnist.x[1:2].repeat(8, 1, 1, 1)
+    with torch.no_grad():
+        assert torch.allclose(m.D(a), m.D(b), atol=1e-4)
+        assert not torch.allclose(m.D(mnist.x[:8]), m.D(mnist.x[8:16]), atol=1e-4)
+    paper = build_model("began", mnist, profile="smoke")
+    assert isinstance(paper.G, began_module.Generator) and isinstance(paper.D, began_module.AutoencoderD)  # default
+    with pytest.raises(ValueError, match="valid: paper, dcgan"):
+        build_model("began", mnist, profile="smoke", arch_g="resnet")
+    with pytest.raises(ValueError, match="valid: paper, shallow"):
+        build_model("began", mnist, profile="smoke", arch_d="deep")
+    with pytest.raises(ValueError, match="out_bias applies"):
+        build_model("began", mnist, profile="smoke", arch_g="dcgan", out_bias=-1.0)
