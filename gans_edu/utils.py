@@ -9,8 +9,10 @@ import numpy as np
 import torch
 
 
-def pick_device(name: str | None = None) -> torch.device:
+def pick_device(name: str | torch.device | None = None) -> torch.device:
     """Return ``name`` as a device, or the best available: cuda, then mps, then cpu."""
+    if isinstance(name, torch.device):
+        name = str(name)
     valid = ("auto", "cpu", "cuda", "mps")
     if name and name != "auto":
         kind = name.split(":")[0]
