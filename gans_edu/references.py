@@ -107,7 +107,15 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     Recipe("wgan-gp-25gaussians", "wgan-gp", "25gaussians", "07_wgan_gp", steps=20_000,
            note="WGAN-GP on a 5x5 grid of Gaussians"),
     Recipe("wgan-gp-mnist", "wgan-gp", "mnist", "07_wgan_gp", steps=2_000, note="WGAN-GP on MNIST"),
-    Recipe("began", "began", "mnist", "08_began", steps=20_000, note="BEGAN on MNIST"),
+    # BEGAN's objective and controller (Sec. 3.3) with networks that are not the paper's: the paper's autoencoder
+    # pair stays collapsed at these budgets (chapter 8), a DCGAN-style G with a shallow batch-normalised
+    # autoencoder D leaves the collapse within a few hundred steps. The paper's hyperparameters (batch 16,
+    # Adam 1e-4, lambda_k 0.001, k_0 = 0); gamma 0.7, the top of the paper's sweep, because below about 0.65
+    # these networks never bring k_t above 0. The variants sweep gamma as in the paper's Figure 2.
+    Recipe("began", "began", "mnist", "08_began", steps=8_000,
+           overrides={"arch_g": "dcgan", "arch_d": "shallow", "init": "normal", "n": 32, "gamma": 0.7},
+           variants={"gamma=0.5": {"gamma": 0.5}, "gamma=0.9": {"gamma": 0.9}},
+           note="BEGAN's objective with a DCGAN-style G and a shallow batch-normalised autoencoder D"),
     Recipe("progan", "progan", "mnist", "09_progan", steps=None, overrides={"images_per_phase": 12_000},
            extra=("images_seen", "phase", "G_ema", "phase_samples"), note="ProGAN grown 4x4 -> 32x32 on MNIST"),
     Recipe("cyclegan", "cyclegan", "mnist", "10_cyclegan", steps=4_000, ship=("G_ab", "G_ba"),
