@@ -14,8 +14,11 @@ from gans_edu.models import build_model
 from gans_edu.models.began import BEGAN, Decoder, Encoder, convergence_measure, reconstruction_loss, update_k
 
 
+PAPER = {"arch_g": "paper", "arch_d": "paper", "init": "pytorch"}  # the paper's networks (the book's default differs)
+
+
 def test_shapes(mnist):
-    m = build_model("began", mnist, profile="smoke")
+    m = build_model("began", mnist, profile="smoke", **PAPER)
     assert isinstance(m, BEGAN)
     x = m.sample(5)
     assert x.shape == (5, 1, 28, 28)
@@ -28,7 +31,7 @@ def test_shapes(mnist):
 @pytest.mark.parametrize("size", [28, 32])
 def test_layout_by_image_size(size):
     """28x28 starts the decoder at 7x7, 2^k images at the paper's 8x8; each doubles up to the image."""
-    cfg = build_model("began", load_dataset("mnist", n=16, verbose=False), profile="smoke").config
+    cfg = build_model("began", load_dataset("mnist", n=16, verbose=False), profile="smoke", **PAPER).config
     shape = (1, size, size)
     dec, enc = Decoder(cfg, shape), Encoder(cfg, shape)
     assert dec.start == (7 if size == 28 else 8)
@@ -41,7 +44,7 @@ def test_layout_by_image_size(size):
 def test_architecture_follows_the_paper(mnist):
     """Sec. 3.5: 3x3 convolutions with ELU, no batch norm, no transposed convolutions, filters n, 2n, 3n,
     linear embedding; G has the decoder's architecture but its own weights."""
-    m = build_model("began", mnist, profile="smoke")
+    m = build_model("began", mnist, profile="smoke", **PAPER)
     n = m.config.n
     modules = list(m.G.modules()) + list(m.D.modules())
     assert not any(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in modules)
@@ -72,18 +75,18 @@ def test_decoder_upsamples_by_nearest_neighbour(mnist, monkeypatch):
         return real_interpolate(*args, **kwargs)
 
     monkeypatch.setattr(began_module.F, "interpolate", spy)
-    m = build_model("began", mnist, profile="smoke")
+    m = build_model("began", mnist, profile="smoke", **PAPER)
     m.sample(2)
     assert modes == ["nearest", "nearest"]  # 7 -> 14 -> 28
     modes.clear()
-    build_model("began", mnist, profile="smoke", skip=True).sample(2)
+    build_model("began", mnist, profile="smoke", skip=True, **PAPER).sample(2)
     assert modes and set(modes) == {"nearest"}  # with skips h0 is upsampled too
 
 
 def test_skip_connections_feed_h0_to_every_resolution(mnist):
     """Sec. 3.5.1: with skip=True, h0 (upsampled) joins each block after the first, so the blocks take 2n channels."""
-    plain = build_model("began", mnist, profile="smoke")
-    skip = build_model("began", mnist, profile="smoke", skip=True)
+    plain = build_model("began", mnist, profile="smoke", **PAPER)
+    skip = build_model("began", mnist, profile="smoke", skip=True, **PAPER)
     n = plain.config.n
     first_in = [b[0].in_channels for b in skip.G.net.blocks]
     assert first_in == [n, 2 * n, 2 * n]
@@ -168,8 +171,8 @@ def test_bad_settings_are_clear_errors(mnist):
 
 
 def test_glorot_init_and_output_bias_options(mnist):
-    m = build_model("began", mnist, profile="smoke", init="glorot", out_bias=-1.0)
-    default = build_model("began", mnist, profile="smoke")
+    m = build_model("began", mnist, profile="smoke", **{**PAPER, "init": "glorot"}, out_bias=-1.0)
+    default = build_model("began", mnist, profile="smoke", **PAPER)
     for net in (m.G, m.D):
         for layer in net.modules():
             if isinstance(layer, (nn.Conv2d, nn.Linear)):
@@ -180,7 +183,7 @@ def test_glorot_init_and_output_bias_options(mnist):
                 if layer not in (m.G.net.out, m.D.decoder.out):
                     assert (layer.bias == 0).all()
     assert (m.G.net.out.bias == -1).all() and (m.D.decoder.out.bias == -1).all()
-    assert (default.G.net.out.bias != -1).all()  # the defaults stay PyTorch's
+    assert (default.G.net.out.bias != -1).all()  # without the option the biases stay PyTorch's
     with pytest.raises(ValueError, match="valid: pytorch, glorot, normal"):
         build_model("began", mnist, profile="smoke", init="xavier")
 
@@ -192,7 +195,7 @@ def test_dcgan_style_networks_option(mnist):
     assert x.shape == (6, 1, 28, 28) and x.abs().max() <= 1  # tanh output
     assert any(isinstance(layer, nn.BatchNorm2d) for layer in m.G.modules())
     convs = [layer for net in (m.G, m.D) for layer in net.modules() if isinstance(layer, nn.Conv2d)]
-    assert all(abs(float(c.weight.std()) - 0.02) < 0.01 for c in convs if c.weight.numel() > 200)  # init="normal"
+    assert all(abs(float(c.weight.detach().std()) - 0.02) < 0.01 for c in convs if c.weight.numel() > 200)  # N(0, 0.02)
     # The mechanism: with a batch-normalised code, a batch of copies of one image is reconstructed the same
     # way whatever the image (its code is normalised to zero): D's output depends on the batch, not only the image.
     m.D.train()
@@ -200,8 +203,11 @@ def test_dcgan_style_networks_option(mnist):
     with torch.no_grad():
         assert torch.allclose(m.D(a), m.D(b), atol=1e-4)
         assert not torch.allclose(m.D(mnist.x[:8]), m.D(mnist.x[8:16]), atol=1e-4)
-    paper = build_model("began", mnist, profile="smoke")
-    assert isinstance(paper.G, began_module.Generator) and isinstance(paper.D, began_module.AutoencoderD)  # default
+    book = build_model("began", mnist, profile="smoke")  # the book's default: these networks, gamma 0.7
+    assert isinstance(book.D, began_module.ShallowAutoencoderD) and book.config.gamma == 0.7
+    assert began_module.BEGANConfig().arch_g == "paper" and began_module.BEGANConfig().gamma == 0.5  # the paper's
+    paper = build_model("began", mnist, profile="smoke", **PAPER)
+    assert isinstance(paper.G, began_module.Generator) and isinstance(paper.D, began_module.AutoencoderD)
     with pytest.raises(ValueError, match="valid: paper, dcgan"):
         build_model("began", mnist, profile="smoke", arch_g="resnet")
     with pytest.raises(ValueError, match="valid: paper, shallow"):
