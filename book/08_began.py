@@ -217,7 +217,7 @@ explorer = widgets.snapshot_explorer(run.snapshots, draw=draw_grid)
 # %% [markdown]
 # ## After longer training
 #
-# The reference run of this chapter trains the same networks for 8,000
+# The reference run of this chapter trains the same networks for 16,000
 # steps with $\gamma = 0.7$, and, for the sweep further down, twice more with
 # $\gamma = 0.5$ and $\gamma = 0.9$, all from the same seed.
 

@@ -112,7 +112,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
     # autoencoder D leaves the collapse within a few hundred steps. The paper's hyperparameters (batch 16,
     # Adam 1e-4, lambda_k 0.001, k_0 = 0); gamma 0.7, the top of the paper's sweep, because below about 0.65
     # these networks never bring k_t above 0. The variants sweep gamma as in the paper's Figure 2.
-    Recipe("began", "began", "mnist", "08_began", steps=8_000,
+    Recipe("began", "began", "mnist", "08_began", steps=16_000,
            overrides={"arch_g": "dcgan", "arch_d": "shallow", "init": "normal", "n": 32, "gamma": 0.7},
            variants={"gamma=0.5": {"gamma": 0.5}, "gamma=0.9": {"gamma": 0.9}},
            note="BEGAN's objective with a DCGAN-style G and a shallow batch-normalised autoencoder D"),
