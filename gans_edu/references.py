@@ -309,7 +309,7 @@ def _finished(out: Path, steps: int | None) -> bool:
     if not cfg.is_file():
         return False
     c = json.loads(cfg.read_text())
-    want = c.get("steps") or steps
+    want = steps if steps is not None else c.get("steps")  # a recipe made longer resumes its runs
     return c.get("steps_done") is not None and want is not None and c["steps_done"] >= want
 
 
