@@ -31,6 +31,7 @@ FORMAT = "gans-edu-reference/1"
 SIZE_CAP = 50 * 1024 * 1024  # bytes, for all references together
 EVAL_N = 2000  # samples behind every card's image metrics (CycleGAN: every test digit of both domains)
 EVAL_SEED = 0
+TRANSLATION_N = None  # test digits per domain behind a CycleGAN card (None: all of them)
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def evaluate_model(model: Any, dataset: str, n: int | None = EVAL_N, seed: int =
     a CycleGAN is always measured on every test digit of both domains)."""
     from gans_edu.cli import evaluation_report
 
-    return evaluation_report(model, dataset, n=None if hasattr(model, "translate") else n, seed=seed)
+    return evaluation_report(model, dataset, n=TRANSLATION_N if hasattr(model, "translate") else n, seed=seed)
 
 
 KEY_METRICS = {  # what `reference list` shows, by kind: (path in the report, label, format)
@@ -399,7 +400,7 @@ def pack(name: str, runs: list[Path], variant_runs: dict[str, Path] | None = Non
         "selection": ({"rule": r.select, "description": SELECTIONS[r.select], "seeds": list(r.seeds),
                        "chosen": chosen["seed"], "candidates": report_candidates} if r.select else None),
         "shipped": {"nets": list(r.ship), "precision": precision, "bytes": weights_path(name).stat().st_size},
-        "eval": {"n": None if r.model == "cyclegan" else EVAL_N, "seed": EVAL_SEED},
+        "eval": {"n": TRANSLATION_N if r.model == "cyclegan" else EVAL_N, "seed": EVAL_SEED},
         "metrics": _jsonable(metrics),
         "variants": variant_cards,
     }

@@ -39,6 +39,7 @@ def tiny(tmp_path, monkeypatch):
     """Recipes shrunk to a few smoke-profile steps, shipped into a temporary folder."""
     monkeypatch.setattr(R, "REFERENCE_DIR", tmp_path / "refs")
     monkeypatch.setattr(R, "EVAL_N", 200)
+    monkeypatch.setattr(R, "TRANSLATION_N", 100)
 
     def shrink(name, **kw):
         r = R.RECIPES[name]
