@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 
@@ -46,13 +47,25 @@ class Setup:
         return ref
 
 
-def setup(chapter: str, seed: int = 0, device: str | None = None) -> Setup:
-    """Seed everything, pick the device, set plot defaults and print the banner that heads each chapter."""
+SEED_VAR = "GANS_EDU_SEED"
+
+
+def setup(chapter: str, seed: int | None = None, device: str | None = None) -> Setup:
+    """Seed everything, pick the device, set plot defaults and print the banner that heads each chapter.
+
+    ``seed`` defaults to ``$GANS_EDU_SEED`` or 0: rerunning a chapter with another seed checks that what its
+    prose claims does not hang on one lucky run."""
+    if seed is None:
+        value = os.environ.get(SEED_VAR, "0").strip() or "0"
+        try:
+            seed = int(value)
+        except ValueError:
+            raise ValueError(f"${SEED_VAR} must be an integer seed, got {value!r}") from None
     seed_everything(seed)
     s = Setup(active_profile(), pick_device(device), seed)
     plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False})
     print(
-        f"{chapter}\nprofile: {s.profile} | device: {s.device} | gans-edu {__version__} | "
+        f"{chapter}\nprofile: {s.profile} | seed: {s.seed} | device: {s.device} | gans-edu {__version__} | "
         f"torch {torch.__version__} | {torch.get_num_threads()} CPU threads | Python {platform.python_version()}"
     )
     if s.profile == "smoke":
