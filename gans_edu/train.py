@@ -7,10 +7,12 @@ only feeds it batches and looks after everything around it:
 * a loss history (one row every ``log_every`` steps, averaged over the window),
 * sample snapshots from a fixed noise batch (for timelapses and sliders),
 * a NaN/inf guard that names the step and the loss,
-* checkpoints (``checkpoint.pt``; ``resume=True`` continues a run exactly),
+* checkpoints (``checkpoint.pt``; ``resume=True`` continues a run exactly), written atomically and
+  stamped with the model's name, its config and a digest of their contents, so a damaged or foreign
+  checkpoint is refused with one line instead of loading,
 * Ctrl-C (or a notebook's interrupt) stops after the current step and keeps
   what was learned,
-* an optional wall-clock budget.
+* an optional wall-clock budget (its progress bar shows the time left).
 
 Losses stay on the device between logs, so no step waits for the GPU.
 """
@@ -18,6 +20,9 @@ Losses stay on the device between logs, so no step waits for the GPU.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import json
 import math
 import signal
 import threading
@@ -30,15 +35,32 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from gans_edu import __version__
 from gans_edu.data import Dataset
 from gans_edu.models.base import GANModel
+from gans_edu.utils import atomic_file
 
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.csv"
+FORMAT = "gans-edu-checkpoint/2"  # checkpoints before it carry no identity and no digest; they still load
 
 
 class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or infinite."""
+    """A loss became NaN or infinite.
+
+    Attributes:
+        step, loss, value: where it happened.
+        checkpoint_step: the step of the last checkpoint kept on disk (None: none was saved), set by :func:`fit`.
+    """
+
+    def __init__(self, message: str, step: int = 0, loss: str = "", value: float = float("nan")) -> None:
+        super().__init__(message)
+        self.step, self.loss, self.value = step, loss, value
+        self.checkpoint_step: int | None = None
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: damaged, truncated, not a checkpoint, or another model's."""
 
 
 @dataclass
@@ -46,14 +68,14 @@ class TrainResult:
     """What :func:`fit` returns.
 
     Attributes:
-        history: one dict per log row: ``step``, ``seconds`` and the mean of each loss over the window.
+        history: one dict per log row: ``step`` (an int), ``seconds`` and the mean of each loss over the window.
         snapshots: ``(step, snapshot)`` pairs; a snapshot is whatever ``snapshot_fn`` returned.
         steps: generator steps done in total (including earlier, resumed runs).
         seconds: training wall time in total.
         stopped: ``"done"``, ``"time budget"`` or ``"interrupted"``.
     """
 
-    history: list[dict[str, float]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     snapshots: list[tuple[int, Any]] = field(default_factory=list)
     steps: int = 0
     seconds: float = 0.0
@@ -132,6 +154,7 @@ def fit(
     checkpoint_every: int | None = None,
     progress: bool = True,
     desc: str | None = None,
+    on_resume: Callable[[GANModel, int], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data`` for ``steps`` generator steps (or until ``minutes`` run out).
 
@@ -147,15 +170,21 @@ def fit(
         snapshot_every: steps between snapshots (default: ``steps // 20``); 0 disables them.
         snapshot_fn: what to record at each snapshot (default: 64 samples from fixed noise).
         checkpoint_every: steps between checkpoints (default: ``steps // 5``); needs ``out_dir``.
-        progress: show a progress bar.
+        progress: show a progress bar (steps done; with ``minutes`` alone, the time used and left).
         desc: progress-bar label (default: the model's name).
+        on_resume: called as ``on_resume(model, step)`` once the checkpoint is restored (the command line uses it
+            to apply ``--set`` overrides to the optimisers of a resumed run).
+
+    Raises:
+        NonFiniteLossError: a loss became NaN or infinite (the last checkpoint on disk is left as it was).
+        CheckpointError: ``resume=True`` and the checkpoint is damaged or belongs to another model.
     """
     if steps is None and minutes is None:
         raise ValueError("give a budget: steps, minutes or both")
     if steps is not None and steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
-    if minutes is not None and minutes <= 0:
-        raise ValueError(f"minutes must be positive, got {minutes}")
+    if minutes is not None and not (minutes > 0 and math.isfinite(minutes)):
+        raise ValueError(f"minutes must be positive and finite, got {minutes}")
     if resume and out_dir is None:
         raise ValueError("resume=True needs out_dir (where the checkpoint lives)")
     out = Path(out_dir) if out_dir is not None else None
@@ -177,8 +206,14 @@ def fit(
         return x_all[idx], (None if y_all is None else y_all[idx])
 
     result = TrainResult()
+    saved_step: int | None = None  # the step of the checkpoint on disk
     if resume and out is not None and (out / CHECKPOINT).is_file():
-        _load_checkpoint(out / CHECKPOINT, model, sampler, result)
+        state = read_checkpoint(out / CHECKPOINT, training=True)
+        check_identity(state, model.name, where=str(out / CHECKPOINT))
+        _restore(state, model, sampler, result, where=str(out / CHECKPOINT))
+        saved_step = result.steps
+        if on_resume is not None:
+            on_resume(model, result.steps)
     model.plan(steps)
 
     window: list[dict[str, torch.Tensor]] = []
@@ -188,36 +223,52 @@ def fit(
         result.snapshots.append((0, snapshot_fn(model)))
 
     def save() -> None:
+        nonlocal saved_step
         if out is not None:
             result.seconds = start_seconds + (time.perf_counter() - t0)
             _save_checkpoint(out / CHECKPOINT, model, sampler, result)
             write_history(result.history, out / HISTORY)
+            saved_step = result.steps
 
-    bar = tqdm(total=steps, initial=start_step, desc=desc or model.name, disable=not progress, dynamic_ncols=True)
+    timed = steps is None and minutes is not None  # the clock is the budget: the bar shows time, not steps
+    bar = _progress_bar(steps, start_step, minutes if timed else None, desc or model.name, progress)
     step = start_step
-    with _StopOnInterrupt() as interrupt:
-        while step < limit:
-            window.append(model.train_step(draw))
-            step += 1
-            result.steps = step
-            if step % log_every == 0 or step == limit or interrupt.requested:
-                row = _flush(window, step, start_seconds + time.perf_counter() - t0)
-                result.history.append(row)
-                bar.set_postfix({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")})
-            bar.update(1)
-            if snapshot_fn is not None and snapshot_every and step % snapshot_every == 0:
-                result.snapshots.append((step, snapshot_fn(model)))
-            if interrupt.requested:
-                result.stopped = "interrupted"
-                break
-            if minutes is not None and time.perf_counter() - t0 > 60 * minutes:
-                result.stopped = "time budget"
-                break
-            if step % checkpoint_every == 0 and step < limit:
-                save()
-    if window:  # rows not yet logged (stopped between logs)
-        result.history.append(_flush(window, step, start_seconds + time.perf_counter() - t0))
-    bar.close()
+    try:
+        with _StopOnInterrupt() as interrupt:
+            while step < limit:
+                window.append(model.train_step(draw))
+                step += 1
+                result.steps = step
+                if step % log_every == 0 or step == limit or interrupt.requested:
+                    row = _flush(window, step, start_seconds + time.perf_counter() - t0)
+                    result.history.append(row)
+                    postfix = {"step": step} if timed else {}
+                    postfix.update({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")})
+                    bar.set_postfix(postfix, refresh=False)
+                if timed:
+                    bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
+                else:
+                    bar.update(1)
+                if snapshot_fn is not None and snapshot_every and step % snapshot_every == 0:
+                    result.snapshots.append((step, snapshot_fn(model)))
+                if interrupt.requested:
+                    result.stopped = "interrupted"
+                    break
+                if minutes is not None and time.perf_counter() - t0 > 60 * minutes:
+                    result.stopped = "time budget"
+                    break
+                if step % checkpoint_every == 0 and step < limit:
+                    _check_window(window, step)  # never save weights a NaN has already reached
+                    save()
+        if window:  # rows not yet logged (stopped between logs)
+            result.history.append(_flush(window, step, start_seconds + time.perf_counter() - t0))
+    except NonFiniteLossError as err:
+        err.checkpoint_step = saved_step
+        raise
+    finally:  # the bar's line ends before anything else is printed, an error included
+        if timed:
+            bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
+        bar.close()
     if snapshot_fn is not None and snapshot_every and result.snapshots[-1][0] != step:
         result.snapshots.append((step, snapshot_fn(model)))
     result.seconds = start_seconds + (time.perf_counter() - t0)
@@ -227,7 +278,23 @@ def fit(
     return result
 
 
-def _flush(window: list[dict[str, torch.Tensor]], step: int, seconds: float) -> dict[str, float]:
+def _progress_bar(steps: int | None, start: int, minutes: float | None, desc: str, progress: bool) -> tqdm:
+    """Steps done of ``steps``; with a time budget alone (``minutes``), seconds used of the budget and the time left."""
+    if minutes is None:
+        return tqdm(total=steps, initial=start, desc=desc, disable=not progress, dynamic_ncols=True)
+    budget = 60 * minutes
+    total = tqdm.format_interval(budget)
+    return tqdm(total=budget, desc=desc, disable=not progress, dynamic_ncols=True, unit="s",
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} of " + total + ", {remaining} left{postfix}")
+
+
+def _check_window(window: list[dict[str, torch.Tensor]], step: int) -> None:
+    """Raise :class:`NonFiniteLossError` if any loss of the steps not yet logged is NaN or infinite."""
+    if window:
+        _flush(list(window), step, 0.0)
+
+
+def _flush(window: list[dict[str, torch.Tensor]], step: int, seconds: float) -> dict[str, Any]:
     """Average the window's losses into one history row, after checking every step for NaN/inf."""
     keys = list(window[0])
     values = torch.stack([torch.stack([w[k].detach().float() for k in keys]) for w in window]).cpu()  # (W, K)
@@ -235,19 +302,34 @@ def _flush(window: list[dict[str, torch.Tensor]], step: int, seconds: float) -> 
     if bad.any():
         i, j = (int(v) for v in bad.nonzero()[0])
         bad_step = step - len(window) + 1 + i
+        value = values[i, j].item()
         window.clear()
-        raise NonFiniteLossError(
-            f"loss {keys[j]!r} became {values[i, j].item()} at step {bad_step}; "
-            "training stopped (try a lower learning rate, or resume from the last checkpoint)"
-        )
-    row = {"step": float(step), "seconds": round(seconds, 3)}
+        raise NonFiniteLossError(f"loss {keys[j]!r} became {value} at step {bad_step}; training stopped",
+                                 step=bad_step, loss=keys[j], value=value)
+    row: dict[str, Any] = {"step": int(step), "seconds": round(seconds, 3)}
     row.update({k: float(v) for k, v in zip(keys, values.mean(0))})
     window.clear()
     return row
 
 
+# --------------------------------------------------------------------------- checkpoints
+
+def config_hash(config: dict[str, Any]) -> str:
+    """A short hash of a config dict as JSON stores it (tuples and lists alike)."""
+    text = json.dumps(_jsonable(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def checkpoint_identity(model: GANModel) -> dict[str, Any]:
+    """What a checkpoint says about itself: the model's name, its config (and the config's hash), the package version."""
+    config = _jsonable(model.config_dict())
+    return {"model": model.name, "config": config, "config_hash": config_hash(config), "gans_edu": __version__}
+
+
 def _save_checkpoint(path: Path, model: GANModel, sampler: BatchSampler, result: TrainResult) -> None:
     state = {
+        "format": FORMAT,
+        "identity": checkpoint_identity(model),
         "model": model.state_dict(),
         "sampler": sampler.state_dict(),
         "rng": {"torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
@@ -256,31 +338,149 @@ def _save_checkpoint(path: Path, model: GANModel, sampler: BatchSampler, result:
         "history": result.history,
         "snapshots": result.snapshots,
     }
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)  # atomic: a crash mid-save never leaves a broken checkpoint
+    state["digest"] = state_digest(state)
+    with atomic_file(path) as f:  # a crash (or kill -9) mid-save never leaves a broken checkpoint
+        torch.save(state, f)
 
 
-def _load_checkpoint(path: Path, model: GANModel, sampler: BatchSampler, result: TrainResult) -> None:
-    state = torch.load(path, map_location=model.device, weights_only=True)
-    model.load_state_dict(state["model"])
+def state_digest(state: dict[str, Any]) -> str:
+    """SHA-256 of everything in a checkpoint but its ``digest``: tensors by dtype, shape and bytes, other values
+    by their repr. A flipped bit anywhere in the weights changes it."""
+    h = hashlib.sha256()
+    _digest(_without(state, "digest"), h)
+    return h.hexdigest()
+
+
+def _without(d: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k != key}
+
+
+def _digest(v: Any, h: Any) -> None:
+    if torch.is_tensor(v):
+        t = v.detach().cpu().contiguous()
+        h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    elif isinstance(v, dict):
+        h.update(b"{")
+        for k in sorted(v, key=repr):
+            h.update(repr(k).encode())
+            _digest(v[k], h)
+        h.update(b"}")
+    elif isinstance(v, (list, tuple)):
+        h.update(b"[" if isinstance(v, list) else b"(")
+        for x in v:
+            _digest(x, h)
+        h.update(b"]")
+    else:
+        h.update(repr(v).encode())
+
+
+def read_checkpoint(path: str | Path, training: bool = False) -> dict[str, Any]:
+    """Read and check a checkpoint (``weights_only=True``, on the CPU) without touching any model.
+
+    Raises :class:`CheckpointError` with one line naming the file if it is missing, empty, truncated, damaged (its
+    digest does not match: a flipped bit), not a gans-edu checkpoint, or (``training=True``) lacks what a resume needs.
+    Checkpoints written before identities and digests (and exported references) load without them.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist" if not path.exists() else f"{path} is not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{path} is empty (0 bytes): the run's checkpoint was lost")
+    try:
+        with open(path, "rb") as f:
+            state = torch.load(io.BytesIO(f.read()), map_location="cpu", weights_only=True)
+    except Exception as err:  # torch reports damage as RuntimeError, EOFError, UnpicklingError, ...
+        raise CheckpointError(f"{path} is damaged or truncated ({size} bytes; torch.load: {_first_words(err)})") from None
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict) or "steps" not in state \
+            or not isinstance(state["model"].get("nets"), dict):
+        raise CheckpointError(f"{path} is not a gans-edu checkpoint (no model state and step count)")
+    if "digest" in state or state.get("format") == FORMAT:
+        if state.get("digest") != state_digest(state):
+            raise CheckpointError(f"{path} is damaged: its contents do not match the digest saved with them")
+    if training:
+        missing = [k for k in ("sampler", "rng", "seconds", "history", "snapshots") if k not in state]
+        if missing:
+            raise CheckpointError(f"{path} holds weights only (no {', '.join(missing)}): it cannot be resumed")
+    return state
+
+
+def _first_words(err: BaseException, n: int = 120) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    text = text.split(". ")[0]
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def check_identity(state: dict[str, Any], model: str, config: dict[str, Any] | None = None,
+                   where: str = "the checkpoint") -> None:
+    """Refuse a checkpoint saved by another model (by name), or (given ``config``) with a config that differs in
+    a field both know. A checkpoint without an identity (older, or an exported reference) passes."""
+    ident = state.get("identity")
+    if not isinstance(ident, dict):
+        return
+    if ident.get("model") != model:
+        raise CheckpointError(f"{where} holds a {ident.get('model')!r} model, not {model!r}; "
+                              "it was copied from another run")
+    saved = ident.get("config")
+    if config is not None and isinstance(saved, dict) and ident.get("config_hash") != config_hash(config):
+        now = _jsonable(config)
+        diff = [k for k in saved if k in now and saved[k] != now[k]]
+        if diff:
+            shown = ", ".join(f"{k}={saved[k]!r} in the checkpoint but {now[k]!r} in config.json" for k in diff[:3])
+            raise CheckpointError(f"{where} was trained with another config ({shown}); config.json was edited or "
+                                  "the checkpoint copied from another run")
+
+
+def _restore(state: dict[str, Any], model: GANModel, sampler: BatchSampler, result: TrainResult,
+             where: str = "the checkpoint") -> None:
+    load_state(model, state["model"], where=where)
     sampler.load_state_dict({k: (v.cpu() if torch.is_tensor(v) else v) for k, v in state["sampler"].items()})
     torch.set_rng_state(state["rng"]["torch"].cpu())
     if state["rng"]["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["rng"]["cuda"]])
     result.steps, result.seconds = int(state["steps"]), float(state["seconds"])
-    result.history = list(state["history"])
+    result.history = [_int_step(r) for r in state["history"]]
     result.snapshots = [(int(s), _to_cpu(v)) for s, v in state["snapshots"]]
 
 
-def load_model_state(path: str | Path, model: GANModel) -> int:
+def load_model_state(path: str | Path, model: GANModel, config: dict[str, Any] | None = None) -> int:
     """Load only the model from a checkpoint; return the step it was saved at.
 
-    An exported reference (``"reference"`` in the checkpoint) holds only the networks that sample: the
+    Everything is checked first, and a failure is a :class:`CheckpointError` naming the file: the file itself
+    (:func:`read_checkpoint`), the model's name in it against ``model``'s, the config it was trained with against
+    ``config`` (the run's config.json, if given), that its tensors fit ``model``, and that no weight is NaN or
+    infinite. An exported reference (``"reference"`` in the checkpoint) holds only the networks that sample: the
     others keep their initialisation."""
-    state = torch.load(path, map_location=model.device, weights_only=True)
-    model.load_state_dict(state["model"], strict="reference" not in state)
+    state = read_checkpoint(path)
+    check_identity(state, model.name, config, where=str(path))
+    load_state(model, state["model"], strict="reference" not in state, where=str(path))
     return int(state["steps"])
+
+
+def load_state(model: GANModel, state: dict[str, Any], strict: bool = True, where: str = "the checkpoint") -> None:
+    """``model.load_state_dict(state)``, with a one-line :class:`CheckpointError` if it does not fit or holds NaN/inf."""
+    try:
+        model.load_state_dict(_to_device(state, model.device), strict=strict)
+    except KeyError as err:
+        raise CheckpointError(f"{where} does not fit a {model.name!r} model: it has no state for {err}") from None
+    except (RuntimeError, ValueError, TypeError, AttributeError, IndexError) as err:
+        raise CheckpointError(f"{where} does not fit this {model.name!r} model ({_first_words(err, 200)})") from None
+    for name, net in model.nets.items():
+        bad = sum(int((~torch.isfinite(p)).sum()) for p in net.state_dict().values() if p.is_floating_point())
+        if bad:
+            raise CheckpointError(f"{where} holds {bad} NaN or infinite weights in network {name!r}; "
+                                  "use an earlier checkpoint or train again")
+
+
+def _to_device(v: Any, device: torch.device) -> Any:
+    if torch.is_tensor(v):
+        return v.to(device)
+    if isinstance(v, dict):
+        return {k: _to_device(x, device) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_to_device(x, device) for x in v)
+    return v
 
 
 def _to_cpu(v: Any) -> Any:
@@ -293,20 +493,36 @@ def _to_cpu(v: Any) -> Any:
     return v
 
 
-def write_history(history: list[dict[str, float]], path: str | Path) -> None:
-    """Write the loss history as CSV (one row per log)."""
+def _jsonable(v: Any) -> Any:
+    """``v`` as JSON would give it back: tuples as lists, keys as strings."""
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _int_step(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "step": int(row["step"])} if "step" in row else dict(row)
+
+
+# --------------------------------------------------------------------------- history
+
+def write_history(history: list[dict[str, Any]], path: str | Path) -> None:
+    """Write the loss history as CSV (one row per log; steps as integers), atomically."""
     keys: list[str] = []
     for row in history:
         keys += [k for k in row if k not in keys]
-    with open(path, "w", newline="") as f:
+    with atomic_file(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
-        w.writerows(history)
+        w.writerows(_int_step(r) for r in history)
 
 
-def read_history(path: str | Path) -> list[dict[str, float]]:
+def read_history(path: str | Path) -> list[dict[str, Any]]:
+    """The rows :func:`write_history` wrote: ``step`` as an int, the other columns as floats."""
     with open(path, newline="") as f:
-        return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+        return [_int_step({k: float(v) for k, v in row.items() if v not in ("", None)}) for row in csv.DictReader(f)]
 
 
 def finite(values: list[float]) -> bool:

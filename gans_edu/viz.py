@@ -7,6 +7,7 @@ notebook shows it and a script can save it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import IO
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -44,13 +45,16 @@ def show_images(
     return fig
 
 
-def save_images(images: torch.Tensor, path: str, nrow: int | None = None) -> None:
-    """Write a grid of images (or 2-D points, as a scatter plot) to a PNG file."""
+def save_images(images: torch.Tensor, path: str | IO[bytes], nrow: int | None = None, title: str | None = None) -> None:
+    """Write a grid of images (or 2-D points, as a scatter plot) to a PNG file (a path or a binary file object),
+    captioned with ``title`` if given."""
     if images.dim() == 2:
-        fig = plot_points(images)
+        fig = plot_points(images, title=title)
     else:
-        fig = show_images(images, nrow)
-    fig.savefig(path, bbox_inches="tight", dpi=100)
+        fig = show_images(images, nrow, title=title)
+    if title:
+        fig.axes[0].title.set_fontsize(8)  # a caption, kept on one line (the tight bounding box makes room)
+    fig.savefig(path, bbox_inches="tight", dpi=100, format="png")
     plt.close(fig)
 
 

@@ -51,13 +51,13 @@ def test_export(tmp_path):
     [
         (["train", "vae", "--out", "r"], "unknown model 'vae'; valid models: gan, dcgan"),
         (["train", "gan", "--dataset", "cifar", "--out", "r"], "cannot train on 'cifar'"),
-        (["train", "gan", "--steps", "-3", "--out", "r"], "must be >= 0"),
+        (["train", "gan", "--steps", "-3", "--out", "r"], "--steps: must be an integer in 0..1000000000, got -3"),
         (["train", "gan", "--profile", "fast", "--out", "r"], "invalid choice: 'fast'"),
         (["train", "gan", "--set", "k=2", "--set", "colour=red", "--out", "r"], "unknown config field(s) colour"),
         (["sample", "no/such/run", "--n", "5", "--out", "s.npz"], "is not a run directory"),
         (["evaluate", "no/such/run"], "is not a run directory"),
         (["data", "export", "cifar", "--out", "x.npz"], "valid datasets"),
-        (["sample", "r", "--n", "0", "--out", "s.npz"], "must be a positive integer"),
+        (["sample", "r", "--n", "0", "--out", "s.npz"], "--n: must be an integer in 1..100000, got 0"),
     ],
 )
 def test_bad_input_gives_one_clear_line(tmp_path, monkeypatch, capsys, args, message):
@@ -84,3 +84,93 @@ def test_refuses_to_overwrite_a_run(tmp_path, capsys):
     assert main(["train", "gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
     assert main(["train", "gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+def test_resume_with_set_applies_and_is_recorded(tmp_path, capsys):
+    from gans_edu.train import read_checkpoint
+
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--steps", "4", "--no-eval", "--out", str(out)]) == 0
+    assert main(["train", "gan", "--resume", "--steps", "8", "--set", "lr=0.0005", "--no-eval", "--out", str(out)]) == 0
+    assert "--set lr: 0.001 -> 0.0005 from step 4" in capsys.readouterr().out
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["config"]["lr"] == 0.0005 and cfg["steps_done"] == 8
+    assert cfg["changes"] == [{"step": 4, "set": {"lr": 0.0005}, "was": {"lr": 0.001}}]
+    state = read_checkpoint(out / "checkpoint.pt", training=True)
+    assert all(g["lr"] == 0.0005 for o in state["model"]["optimizers"].values() for g in o["param_groups"])
+    assert state["identity"]["config"]["lr"] == 0.0005
+    assert main(["sample", str(out), "--n", "5", "--out", str(tmp_path / "s.npz")]) == 0
+    # the same value again is no change
+    assert main(["train", "gan", "--resume", "--steps", "9", "--set", "lr=0.0005", "--no-eval", "--out", str(out)]) == 0
+    assert len(json.loads((out / "config.json").read_text())["changes"]) == 1
+
+
+def test_nan_exits_3_with_step_loss_and_advice(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--steps", "4", "--no-eval", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["train", "gan", "--resume", "--steps", "12", "--set", "lr=1e30", "--no-eval", "--out", str(out)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "became" in err and "at step" in err and "the checkpoint at step 4 is kept" in err
+    assert f"gans-edu train gan --resume --set lr=5e+29 --out {out}" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing lost, nothing half-changed
+
+
+def test_list_is_aligned(capsys):
+    assert main(["list"]) == 0
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")]
+    starts = {len(ln) - len(ln[2:].split(None, 1)[1]) for ln in rows}
+    assert len(starts) == 1, rows
+
+
+def test_evaluate_prints_rounded_figures_beside_the_baseline(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--dataset", "mnist", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "100"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["metric", "model", "real", "data", "better"]
+    row = next(ln for ln in table if ln.startswith("classes present"))
+    assert ".000" not in row and row.split()[4].isdigit()
+    for ln in table[1:]:
+        if ln.startswith("wrote"):
+            break
+        for cell in ln.split():
+            if any(ch.isdigit() for ch in cell) and "." in cell:
+                assert len(cell.replace("-", "").replace(".", "").lstrip("0")) <= 4, ln
+
+
+def test_samples_png_has_a_caption(tmp_path, monkeypatch):
+    import gans_edu.viz as viz
+
+    titles = []
+    real = viz.show_images
+    monkeypatch.setattr(viz, "show_images", lambda *a, **k: titles.append(k.get("title")) or real(*a, **k))
+    out = tmp_path / "run"
+    assert main(["train", "dcgan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    assert titles == ["dcgan on mnist | step 2 | profile smoke | seed 0"]
+    assert (out / "samples.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_every_default_config_and_recipe_passes_validation():
+    """The field ranges accept every profile's config of every model and every reference recipe's overrides."""
+    from gans_edu import references
+    from gans_edu.cli import _config_class_fields, check_field, validate_overrides
+    from gans_edu.data import load_dataset
+    from gans_edu.models import MODELS, _module
+    from gans_edu.profiles import PROFILES
+
+    sets = {}
+    for name, info in MODELS.items():
+        for ds in {info.default_dataset, info.datasets[0]}:
+            data = sets.setdefault(ds, load_dataset(ds, "test", n=16, verbose=False))
+            for profile in PROFILES:
+                cfg = _module(name).make_config(data, profile)
+                fields = _config_class_fields(name, data, profile)
+                for k, v in vars(cfg).items():
+                    if k in fields:
+                        check_field(k, v, fields[k])
+    for r in references.RECIPES.values():
+        data = sets.setdefault(r.dataset, load_dataset(r.dataset, "test", n=16, verbose=False))
+        for extra in [{}, *r.variants.values()]:
+            validate_overrides(r.model, data, r.profile, {**r.overrides, **extra})

@@ -101,3 +101,116 @@ def test_bad_budgets():
         fit(model, data, steps=-1, progress=False)
     with pytest.raises(ValueError, match="give a budget"):
         fit(model, data, steps=None, progress=False)
+
+
+# --------------------------------------------------------------------------- checkpoints, history, locks
+
+def test_checkpoint_carries_identity_and_digest(tmp_path):
+    from gans_edu import __version__
+    from gans_edu.train import CheckpointError, config_hash, read_checkpoint
+
+    model, data = toy_model()
+    fit(model, data, steps=4, out_dir=tmp_path, progress=False)
+    state = read_checkpoint(tmp_path / "checkpoint.pt", training=True)
+    ident = state["identity"]
+    assert ident["model"] == "gan" and ident["gans_edu"] == __version__
+    assert ident["config_hash"] == config_hash(model.config_dict())
+    # one flipped bit in a weight: torch.load notices nothing, the digest does
+    data_bytes = bytearray((tmp_path / "checkpoint.pt").read_bytes())
+    w = next(iter(state["model"]["nets"]["G"].values()))
+    i = bytes(data_bytes).find(w.flatten()[:8].numpy().tobytes())
+    data_bytes[i + 3] ^= 0x01
+    (tmp_path / "checkpoint.pt").write_bytes(bytes(data_bytes))
+    with pytest.raises(CheckpointError, match="do not match the digest"):
+        read_checkpoint(tmp_path / "checkpoint.pt")
+
+
+def test_checkpoint_of_another_model_is_refused_by_name(tmp_path):
+    from gans_edu.train import CheckpointError, load_model_state
+
+    model, data = toy_model()
+    fit(model, data, steps=2, out_dir=tmp_path, progress=False)
+    other = build_model("wgan-gp", data, profile="smoke")
+    with pytest.raises(CheckpointError, match="holds a 'gan' model, not 'wgan-gp'"):
+        load_model_state(tmp_path / "checkpoint.pt", other)
+    with pytest.raises(CheckpointError, match="holds a 'gan' model"):
+        fit(other, data, steps=4, out_dir=tmp_path, resume=True, progress=False)
+
+
+def test_checkpoints_without_identity_still_load(tmp_path):
+    """Checkpoints written before identities and digests (and exported references) load as before."""
+    from gans_edu.train import load_model_state
+
+    model, data = toy_model()
+    fit(model, data, steps=2, out_dir=tmp_path, progress=False)
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    for key in ("format", "identity", "digest"):
+        state.pop(key)
+    torch.save(state, tmp_path / "checkpoint.pt")
+    fresh, _ = toy_model(seed=5)
+    assert load_model_state(tmp_path / "checkpoint.pt", fresh) == 2
+    assert torch.equal(weights(fresh), weights(model))
+    res = fit(fresh, data, steps=4, out_dir=tmp_path, resume=True, progress=False)
+    assert res.steps == 4
+
+
+def test_history_steps_are_integers(tmp_path):
+    model, data = toy_model()
+    fit(model, data, steps=6, log_every=2, out_dir=tmp_path, progress=False)
+    lines = (tmp_path / "history.csv").read_text().splitlines()
+    assert [ln.split(",")[0] for ln in lines] == ["step", "2", "4", "6"]
+    assert [r["step"] for r in read_history(tmp_path / "history.csv")] == [2, 4, 6]
+
+
+def test_nan_is_never_checkpointed(tmp_path):
+    """A NaN between two logs is caught before the checkpoint that would have kept it; the error names the last
+    checkpoint on disk."""
+    model, data = toy_model()
+    real_step, calls = model.train_step, {"n": 0}
+
+    def poisoned(draw):
+        calls["n"] += 1
+        out = real_step(draw)
+        if calls["n"] == 7:
+            out["d_loss"] = torch.tensor(float("inf"))
+        return out
+
+    model.train_step = poisoned
+    with pytest.raises(NonFiniteLossError) as info:
+        fit(model, data, steps=40, log_every=20, checkpoint_every=4, out_dir=tmp_path, progress=False)
+    assert info.value.step == 7 and info.value.loss == "d_loss" and info.value.checkpoint_step == 4
+    from gans_edu.train import read_checkpoint
+
+    assert read_checkpoint(tmp_path / "checkpoint.pt")["steps"] == 4
+
+
+def test_time_budget_progress_bar_shows_time_left(capsys):
+    model, data = toy_model()
+    fit(model, data, steps=None, minutes=0.02, progress=True, snapshot_fn=None)
+    err = capsys.readouterr().err
+    assert " of 00:01, " in err and " left" in err and "step=" in err
+
+
+def test_atomic_file_keeps_the_old_file_on_failure(tmp_path):
+    from gans_edu.utils import atomic_file, atomic_write_text
+
+    p = tmp_path / "config.json"
+    atomic_write_text(p, "old")
+    with pytest.raises(RuntimeError), atomic_file(p, "w") as f:
+        f.write("half")
+        raise RuntimeError("crash mid-write")
+    assert p.read_text() == "old" and [x.name for x in tmp_path.iterdir()] == ["config.json"]
+
+
+def test_run_lock_refuses_a_second_writer_by_pid(tmp_path):
+    import os
+
+    from gans_edu.utils import LOCK_FILE, RunLock, RunLockedError
+
+    with RunLock(tmp_path, "train gan"):
+        assert (tmp_path / LOCK_FILE).read_text() == f"PID {os.getpid()}: train gan\n"
+        with pytest.raises(RunLockedError, match=rf"in use by another gans-edu process \(PID {os.getpid()}: train gan\)"):
+            RunLock(tmp_path, "evaluate").acquire()
+    assert not (tmp_path / LOCK_FILE).exists()
+    with RunLock(tmp_path):  # released: free again
+        pass
