@@ -280,7 +280,7 @@ if nb.quality_checks:
 # sample). The paper's claim (Fig. 2): lower $\gamma$, less diverse. With
 # these networks the generator's images are never reconstructed better than
 # about 0.65 times the real ones, so at $\gamma = 0.5$ the controller never
-# engages: $k_t$ stays at 0 and $D$ never pushes back against generated
+# engages: $k_t$ stays at (almost exactly) 0 and $D$ never pushes back against generated
 # images, only learns to reconstruct real ones. That is the low-$\gamma$ end
 # of the paper's trade-off taken to its limit.
 
@@ -333,7 +333,7 @@ assert all(0 <= v["k"] <= 1 for v in sweep.values())
 if nb.quality_checks:
     recall = {g: v["report"]["model"]["recall"] for g, v in sweep.items()}
     assert recall[0.5] < recall[0.7] < recall[0.9], recall  # lower gamma, less diverse
-    assert sweep[0.5]["k"] == 0.0 < sweep[0.7]["k"], {g: v["k"] for g, v in sweep.items()}
+    assert sweep[0.5]["k"] < 1e-3 < sweep[0.7]["k"], {g: v["k"] for g, v in sweep.items()}  # 0.5: k_t stays ~0
 
 # %% [markdown]
 # ## What the paper showed and what we see
