@@ -718,7 +718,13 @@ def format_table(df) -> str:
     header = [str(df.index.name or "")] + [str(c) for c in df.columns]
     rows = []
     numeric = [not (df[c].map(lambda v: isinstance(v, str)).any()) for c in df.columns]
+    group = None
     for idx, r in df.iterrows():
+        if isinstance(idx, tuple):  # a two-level index: the first level as a heading, the second indented under it
+            if idx[0] != group:
+                group = idx[0]
+                rows.append([f"{group}:"] + [""] * len(df.columns))
+            idx = "  " + " ".join(str(i) for i in idx[1:])
         rows.append([str(idx)] + [format_number(v) if numeric[i] else str(v) for i, v in enumerate(r.tolist())])
     widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
 
