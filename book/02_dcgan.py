@@ -213,7 +213,7 @@ if nb.quality_checks:
 # data (Frechet distance 130-150 against 8 for real digits): the `gpu`
 # profile (full width, more steps, full MNIST when downloaded) is where the
 # paper's quality is.
-
+#
 # ## Walking the latent space
 #
 # If $G$ had memorised its training digits, moving $z$ in a straight line

@@ -1,3 +1,13 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 5. InfoGAN: a code that means something, found without labels
 #
@@ -277,7 +287,25 @@ pd.crosstab(pd.Series(codes.numpy(), name="code"), pd.Series(read.numpy(), name=
 # %%
 assert sorted(mapping.tolist()) == list(range(10))  # one-to-one
 if nb.quality_checks:
-    assert gen_acc >= 0.9 and 1 - q_acc <= 0.1, (gen_acc, q_acc)  # every code one class, as in the paper
+    # Most codes draw one class each, but not all: short of the paper's 5% error (see below).
+    assert 0.8 <= gen_acc < 0.99 and 1 - q_acc <= 0.3, (gen_acc, q_acc)
+crosstab = pd.crosstab(codes.numpy(), read.numpy())
+purity = crosstab.max(axis=1) / crosstab.sum(axis=1)  # share of a code's samples in its commonest class
+mixed = {int(k): sorted(crosstab.loc[k].nlargest(2).index.tolist()) for k in purity.index[purity < 0.7]}
+print("codes that mix two classes (code: [classes]):", mixed)
+if nb.quality_checks:
+    assert mixed, purity  # the shortfall the prose below describes
+
+# %% [markdown]
+# The reference falls short of the paper here. Most rows of the grid above
+# are one digit each, but in the crosstab two codes share two classes
+# between them (on the seeds we trained, the 7s and the 9s) instead of one
+# each, and another class leaks into a third code; $Q$, which learned its codes
+# from such samples, carries the same confusion into its reading of real
+# digits. Section 7.1 of the paper reports 5% error; our runs are shorter
+# (2,000 steps instead of the official code's 5,000) and on 4,000 digits
+# instead of 60,000, and the next sections show why a single run may land
+# on either side of that line.
 
 # %% [markdown]
 # **A warning sign that needs no labels**, the one that picked the reference
@@ -354,7 +382,7 @@ if nb.quality_checks:
 # | claim (paper) | this chapter |
 # |---|---|
 # | $L_I$ climbs to $H(c) = \ln 10$ early in training (Figure 1) | within a few hundred steps in the live run |
-# | the categorical code captures the digit class, 5% error on MNIST (Sec. 7.1) | the reference's codes are one class each, read back as printed above; on some seeds two classes share a code |
+# | the categorical code captures the digit class, 5% error on MNIST (Sec. 7.1) | most of the reference's codes are one class each; two codes share a class and $Q$'s error on real digits is several times the paper's |
 # | the continuous codes capture rotation and width, and extrapolate to $\pm 2$ (Figure 2) | the strips above; which code takes which factor changes between runs |
 #
 # We train on the 4,000-digit offline subset of MNIST, not the full 60,000,

@@ -99,9 +99,9 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
            note="feature matching + a (K+1)-class D from 100 labels: the classifier is the product"),
     Recipe("cgan", "cgan", "mnist", "04_cgan", steps=5_000, note="conditional GAN: one digit class per label"),
     # The paper's widths (Appendix C, Table 1): channels 64, dense 1024, Q's head 128. Which digits share a code is
-    # settled early and differs between seeds, so five seeds are trained and the one whose codes split real
-    # digits most evenly is kept (no labels used); the card reports all five.
-    Recipe("infogan", "infogan", "mnist", "05_infogan", steps=2_000, seeds=(0, 1, 2, 3, 4), select="even_code_split",
+    # settled early and differs between seeds, so three seeds are trained and the one whose codes split real
+    # digits most evenly is kept (no labels used); the card reports all three.
+    Recipe("infogan", "infogan", "mnist", "05_infogan", steps=2_000, seeds=(0, 1, 2), select="even_code_split",
            overrides={"channels": 64, "dense": 1024, "q_hidden": 128}, ship=("G", "D"),
            note="InfoGAN at the paper's widths: a 10-way code found without labels (D carries Q)"),
     Recipe("wgan", "wgan", "mnist", "06_wgan", steps=2_000, note="WGAN with weight clipping on MNIST"),
