@@ -24,7 +24,9 @@
 # does not match its label is caught, however real it looks.
 #
 # This chapter trains a conditional GAN on MNIST, lets you pick the digit and
-# the noise, and checks the one claim that matters: ask for a 7, get a 7.
+# the noise, and checks the one claim that matters: ask for a 7, get a 7. A
+# short live run shows the label taking hold; a reference run, trained once
+# for longer and shipped with the book, shows how far the same recipe goes.
 
 # %%
 # Set-up: on Colab, install the book's library (elsewhere it is already installed).
@@ -103,12 +105,15 @@ for a in (arch, other):
 # ## Training
 #
 # Which variant does this profile train? The convolutional one is the
-# default: in our measurements it reaches the chapter's target (95% of digits
-# of the requested class) within about five minutes on one CPU thread. The
-# paper's MLPs, with the paper's plain SGD at learning rate 0.1, gave NaN
-# losses within a hundred steps here (the paper's code base also capped the
-# norm of every maxout weight vector, which we leave out), so the book trains
-# them with Adam; they are trained briefly further down for comparison.
+# default: in our measurements it draws digits of the requested class 95% of
+# the time after about 2,500 steps (five minutes on one CPU thread). The cpu
+# profile trains it for 300 steps, about a minute: enough for the rows to
+# become different digits, not enough for clean ones (the reference run at
+# the end of the chapter has the long version). The paper's MLPs, with the
+# paper's plain SGD at learning rate 0.1, gave NaN losses within a hundred
+# steps here (the paper's code base also capped the norm of every maxout
+# weight vector, which we leave out), so the book trains them with Adam, and
+# they learn far more slowly (see the end of the chapter).
 #
 # The snapshots record a fixed grid: row $k$ asks for digit $k$, and each
 # column keeps one noise vector $z$ for every row. A working conditional GAN
@@ -117,7 +122,7 @@ for a in (arch, other):
 # carry.
 
 # %%
-steps = nb.pick(smoke=20, cpu=2500, gpu=20000)
+steps = nb.pick(smoke=20, cpu=300, gpu=20000)
 notebook.budget(steps, variant=arch)
 
 COLS = 10
@@ -133,7 +138,8 @@ def class_grid(model, seed=0, cols=COLS):
 
 
 model = build_model("cgan", mnist, profile=nb.profile, device=nb.device, arch=arch)
-run = fit(model, mnist, steps=steps, snapshot_every=max(1, steps // 20), snapshot_fn=class_grid, desc=f"cgan-{arch}")
+run = fit(model, mnist, steps=steps, seed=nb.seed, snapshot_every=max(1, steps // 20), snapshot_fn=class_grid,
+          desc=f"cgan-{arch}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
@@ -222,14 +228,16 @@ metrics_table(report, f"cGAN ({arch})").round(3)
 
 # %%
 acc = report["model"]["class_accuracy"]
-print(f"class accuracy: {acc:.1%} (real digits: {report['real']['class_accuracy']:.1%})")
+print(f"class accuracy after {run.steps} steps: {acc:.1%} (chance: 10%; real digits: "
+      f"{report['real']['class_accuracy']:.1%}); classes present: {report['model']['classes_present']:.0f}")
 sevens = model.sample(50, labels=torch.full((50,), 7), generator=torch.Generator().manual_seed(2))
 assert sevens.shape == (50, 1, 28, 28) and 0 <= acc <= 1
-if nb.quality_checks:
-    assert acc >= 0.95, report["model"]
-    assert report["model"]["classes_present"] == 10
+if nb.quality_checks:  # the label has taken hold: far above chance, every class drawn
+    assert acc >= 0.45, report["model"]
+    assert report["model"]["classes_present"] == 10, report["model"]
 
 # %% [markdown]
+# A short run gets the label right more often than not, but far from always.
 # Where does the model miss? The confusion matrix (rows: class asked for;
 # columns: class the classifier reads) shows which digits it confuses.
 
@@ -239,27 +247,55 @@ confusion = pd.crosstab(pd.Series(labels.numpy(), name="asked"), pd.Series(probs
 confusion
 
 # %% [markdown]
-# ## The paper's MLP, briefly
+# ## After longer training
 #
-# For comparison, the other variant with the same data and a shorter budget.
-# Be warned: in our cpu run the MLP had learned nothing useful after 1,000
-# Adam steps. Its samples ignored the noise (every column of a row is the
-# same speckled blob) and the classifier read none of them as the class asked
-# for. We have not tuned it (exercise 3); the paper trained it far longer,
-# with a learning-rate schedule and weight-norm limits we leave out.
+# The same recipe (the convolutional variant, the cpu profile's widths, seed
+# 0) trained once for 5,000 steps and shipped with the book. The class grid
+# is the chapter's main picture again: one digit per row, one style per
+# column.
 
 # %%
-short = nb.pick(smoke=10, cpu=1000, gpu=10000)
-notebook.budget(short, variant=other)
-model_b = build_model("cgan", mnist, profile=nb.profile, device=nb.device, arch=other)
-run_b = fit(model_b, mnist, steps=short, snapshot_fn=None, desc=f"cgan-{other}")
-samples_b = model_b.sample(n_eval, labels=labels, generator=torch.Generator().manual_seed(1))
-report_b = evaluate(samples_b, "mnist", labels=labels)
-fig = viz.show_images(class_grid(model_b), nrow=COLS, title=f"{other}: rows = digits asked for", size=5)
+from gans_edu import references
+
+ref = nb.reference("cgan")
+fig = viz.show_images(class_grid(ref.model), nrow=COLS, size=6,
+                      title=f"reference, {ref.card['steps']:,} steps: row k asks for digit k, column j: one noise vector")
 plt.show()
-pd.DataFrame({
-    f"{arch}, {steps} steps": report["model"], f"{other}, {short} steps": report_b["model"], "real data": report["real"],
-}).loc[["class_accuracy", "frechet_distance", "classifier_score", "precision", "recall"]].round(3)
+fig, ax = plt.subplots(figsize=(12, 3))
+viz.plot_losses(ref.history, ["d_real", "d_fake"], title="the reference's D: average output over its training", ax=ax)
+plt.show()
+
+# %% [markdown]
+# Measured the same way as the live run (the project's classifier reads every
+# generated digit), beside it:
+
+# %%
+report_ref = references.evaluate_model(ref.model, "mnist", n=nb.pick(smoke=200, cpu=2000, gpu=2000))
+table = metrics_table(report_ref, f"reference ({ref.card['steps']:,} steps)")
+table.insert(0, f"live run ({run.steps:,} steps)", metrics_table(report)["model"])
+display(table.round(3))
+acc_ref = report_ref["model"]["class_accuracy"]
+print(f"class accuracy: reference {acc_ref:.1%}, live run {acc:.1%}, real digits {report_ref['real']['class_accuracy']:.1%}")
+assert ref.card["model"] == "cgan" and 0 <= acc_ref <= 1
+if nb.quality_checks:  # ask for a 7, get a 7: at least 95% of the digits are read as the class asked for
+    assert acc_ref >= 0.95, report_ref["model"]
+    assert report_ref["model"]["classes_present"] == 10, report_ref["model"]
+
+# %% [markdown]
+# ## The paper's MLP
+#
+# The paper's own networks are the MLPs (`arch="mlp"`). In our cpu runs they
+# learned nothing useful in 1,000 Adam steps, four times the live run above
+# and two minutes on one thread: their samples ignored the noise (every column
+# of a row the same speckled blob) and the classifier read none of them as
+# the class asked for. We have not tuned them (exercise 3); the paper trained
+# them far longer, with a learning-rate schedule and weight-norm limits we
+# leave out. To see it for yourself:
+#
+# ```bash
+# gans-edu train cgan --set arch=mlp --steps 1000 --out runs/cgan-mlp
+# gans-edu evaluate runs/cgan-mlp
+# ```
 
 # %% [markdown]
 # ## What the paper showed and what we see
@@ -271,13 +307,15 @@ pd.DataFrame({
 # table above gives the share of generated digits that the project's
 # classifier reads as the class asked for, next to what real digits get.
 #
-# What we see on a CPU: the convolutional variant reaches the target (at
-# least 95% of generated digits read as the requested class; the command line
-# measured 97.0% after 2,500 steps, against 99.95% for real digits) within
-# about five minutes. The paper's MLPs need a careful optimiser (the paper's
-# plain SGD at learning rate 0.1, without the weight-norm limits of its
-# original code base, diverged here) and more than our budget: with Adam they
-# had not started drawing digits after 1,000 steps. We deviate from the paper in four places, all said in
+# What we see on a CPU: the convolutional variant learns the label first. In
+# the live run's 300 steps about 60% of its digits are read as the class
+# asked for (chance: 10%); the command line measured 97.0% after 2,500
+# steps, about five minutes, and the reference 98.7% after 5,000 steps
+# (real digits: 99.95%), with a Frechet distance of 22 where real digits
+# score 8. The paper's MLPs need a careful optimiser (the paper's plain SGD
+# at learning rate 0.1, without the weight-norm limits of its original code
+# base, diverged here) and more than our budget: with Adam they had not
+# started drawing digits after 1,000 steps. We deviate from the paper in four places, all said in
 # `gans_edu/models/cgan.py`: images in $[-1, 1]$ with a tanh output, Adam in
 # place of SGD, no learning-rate decay or momentum ramp, and the convolutional
 # variant as the default.

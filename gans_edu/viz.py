@@ -144,6 +144,14 @@ def draw_toy_frame(ax: plt.Axes, frame: dict, real: torch.Tensor | None = None, 
                        lim=lim, heat_label=heat_label)
 
 
+def density_frame(model, n: int = 20000, lim: float = 2.0, grid: int = 60, seed: int = 0) -> dict:
+    """A :func:`draw_toy_frame` frame from a generator alone: 1,000 of ``n`` samples over a log-scale histogram
+    of all ``n`` (where G puts its mass), for reference runs that ship no discriminator."""
+    x = model.sample(n, generator=torch.Generator().manual_seed(seed)).cpu()
+    h, _, _ = np.histogram2d(x[:, 1].numpy(), x[:, 0].numpy(), bins=grid, range=[[-lim, lim], [-lim, lim]])
+    return {"samples": x[:1000], "heat": torch.from_numpy(np.log1p(h) / np.log1p(max(h.max(), 1.0)))}
+
+
 def timelapse(
     frames: Sequence[tuple[int, object]],
     draw: Callable[[plt.Axes, object], None] | None = None,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 
 def main() -> None:
@@ -20,8 +21,14 @@ def main() -> None:
     args = p.parse_args()
     nb = nbformat.read(args.notebook, as_version=4)
     t0 = time.perf_counter()
-    NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(args.notebook.parent)}}).execute()
-    print(f"{args.notebook}: executed in {time.perf_counter() - t0:.1f} s")
+    client = NotebookClient(nb, timeout=3600, kernel_name="python3",
+                            resources={"metadata": {"path": str(args.notebook.parent)}})
+    failed = None
+    try:
+        client.execute()
+    except CellExecutionError as err:  # keep what ran, so the failing cell's output can be read
+        failed = err
+    print(f"{args.notebook}: {'FAILED' if failed else 'executed'} in {time.perf_counter() - t0:.1f} s")
     nbformat.write(nb, args.out)
     if args.images:
         args.images.mkdir(parents=True, exist_ok=True)
@@ -32,6 +39,8 @@ def main() -> None:
                 if png:
                     (args.images / f"cell{i:02d}_{k}.png").write_bytes(base64.b64decode(png))
                     k += 1
+    if failed:
+        raise SystemExit(f"{failed}"[-3000:])
 
 
 if __name__ == "__main__":
