@@ -363,8 +363,8 @@ feats_end, _ = classify(model.sample(CLOCK_N, generator=torch.Generator().manual
 start_fd, end_fd = clock.points[0]["fd"], frechet_distance(feats_end, clock_ref)
 print(f"Frechet distance of {CLOCK_N} samples: {start_fd:.0f} untrained, {end_fd:.0f} after {model.images_seen:,} images; "
       f"classifier score {m['classifier_score']:.2f} (real {r['classifier_score']:.2f})")
-if nb.quality_checks:  # PROVISIONAL
-    assert end_fd < 0.5 * start_fd and m["classes_present"] >= 8, (start_fd, end_fd, shares)
+if nb.quality_checks:  # it learns, though a run this short leaves some classes rare
+    assert end_fd < 0.85 * start_fd and m["classes_present"] >= 5, (start_fd, end_fd, shares)
 
 # %% [markdown]
 # ## Progressive against fixed: the same compute
@@ -373,8 +373,8 @@ if nb.quality_checks:  # PROVISIONAL
 # the final-resolution networks from the start, on the same clock. A clock
 # on a shared CPU measures the other jobs as much as the networks, so we
 # count the work instead: the floating-point operations (FLOPs) of one
-# training step, counted by PyTorch's `FlopCounterMode` for every stage of
-# the schedule (the convolutions and matrix products, forward and backward,
+# training step, counted with PyTorch's per-operator FLOP formulas
+# (`gans_edu.flops.count_flops`) for every stage of the schedule (the convolutions and matrix products, forward and backward,
 # the penalty's second backward pass included). `progressive=False` builds
 # the same networks and trains all of them at 32x32 from the first step,
 # with the same losses, optimiser, EMA and batch; it gets **as many FLOPs as
@@ -442,8 +442,21 @@ fm = fixed_report["model"]
 print(f"same compute: progressive FD {m['frechet_distance']:.0f}, SWD32 {m['swd_32']:.1f}, {m['classes_present']:.0f} classes; "
       f"fixed FD {fm['frechet_distance']:.0f}, SWD32 {fm['swd_32']:.1f}, {fm['classes_present']:.0f} classes")
 assert abs(fixed_steps * fixed_step - budget_flops) <= fixed_step  # the same compute, to one step
-if nb.quality_checks:  # PROVISIONAL
-    assert m["frechet_distance"] < fm["frechet_distance"], (m, fm)
+if nb.quality_checks:  # at this budget the two are close; which is ahead changes with the seed
+    assert 0.7 < m["frechet_distance"] / fm["frechet_distance"] < 1.4, (m, fm)
+
+# %% [markdown]
+# At this budget the two runs end close together, and which one is ahead
+# changes from seed to seed (on seeds 0, 1 and 2 the progressive run's
+# Frechet distance was 0.97, 1.21 and 1.11 times the fixed run's). That is
+# not the paper's result, and the reason is the scale. Growing saves compute
+# because the early phases run at low resolution, where a step is cheap: at
+# 32x32 with a few feature maps the whole network is small, so the savings
+# buy the progressive run less than twice the fixed run's steps, and much of
+# its budget goes on resolutions it then leaves behind. The paper's speed-up
+# (2-6x to the same quality) is measured at 256x256 to 1024x1024, where a
+# full-resolution step costs hundreds of times a 4x4 one. What growing does
+# show here is in the strips above: coarse structure first, details later.
 
 # %% [markdown]
 # ## After longer training
@@ -482,8 +495,9 @@ print(f"reference: Frechet distance {rm['frechet_distance']:.0f} (live {m['frech
       f"{rm['classifier_score']:.2f} (real {rr['classifier_score']:.2f}), {rm['classes_present']:.0f} classes "
       f"(rarest {rm['min_class_share']:.1%}), SWD 32x32 {rm['swd_32']:.1f} (real {rr['swd_32']:.1f})")
 assert len(big.phase_samples) == 2 * (len(big.G.resolutions) - 1)
-if nb.quality_checks:  # PROVISIONAL
-    assert rm["classes_present"] == 10, rm
+if nb.quality_checks:  # every class, recognisable digits, and far closer to real digits than the live run
+    assert rm["classes_present"] == 10 and rm["classifier_score"] > 0.8 * rr["classifier_score"], rm
+    assert rm["frechet_distance"] < 0.5 * m["frechet_distance"] and rm["swd_32"] < 3 * rr["swd_32"], (rm, rr)
 
 # %% [markdown]
 # ## What the paper showed and what we see
@@ -493,56 +507,16 @@ if nb.quality_checks:  # PROVISIONAL
 #   as new measures; and progressive growing reaching the same quality as
 #   non-progressive training about 5.4 times sooner at 1024x1024 (Figure 4),
 #   with better final results.
-# * **Here** (cpu profile, one CPU thread, MNIST padded to 32x32, 42,000
-#   images in about 5.8 minutes of training in this notebook, measuring time
-#   not counted, with the machine's other core busy): the mechanics behave as
-#   the paper describes. The equalized learning rate gives layers with fan-in
-#   8 and 512 the same relative Adam step (1.06% and 1.00%), where He's
-#   initialisation gives 2.1% and 16%; at $\alpha = 0$ the grown networks
-#   are exactly the old ones; the minibatch standard deviation reads 0.95 on
-#   a varied batch and 0.01 on a collapsed one. The samples grow from 4x4
-#   blobs to recognisable 32x32 digits: a Frechet distance of 276 (real
-#   digits: 8), a classifier score of 7.8 (real: 9.8), all 10 classes
-#   present (the rarest, 1s, at 6.2%), recall 0.79 (real 0.89), and a
-#   finest-level SWD of 9.2 against 6.7 for real data, 1.4 times, inside the
-#   book's target of 3x. The command line (`gans-edu train progan --profile
-#   cpu --seed S`, 277-305 s of training on one thread) gave the same picture
-#   on seeds 0, 1 and 2: Frechet distance 260, 277 and 285, all 10 classes
-#   (rarest 5.0%, 5.4%, 6.0%), SWD at 32x32 1.57, 1.27 and 1.67 times real,
-#   recall 0.73-0.81. With the paper's learning rate of 0.001 instead, four
-#   runs at about this budget gave a Frechet distance of 780-910, 6-9
-#   classes (1s and 4s the rarest) and an SWD at 2.7-3.3 times real; 0.003
-#   gave 620, 10 classes (4s at 2.8%) and 2.5x.
-#   The critic's drift term grows at 32x32 ($D$'s outputs on real digits
-#   reach about 5) without harm at this length.
-# * **Progressive against fixed, at 32x32: no speed-up, a better finish.**
-#   On the same clock, the network trained at 32x32 from the start was ahead
-#   of the growing one almost all the time. It reached the Frechet distance
-#   that both runs reached (328) after 300 s, the growing network after
-#   344 s: a time ratio fixed/progressive of **0.87**, where the paper reports
-#   5.4 in the other direction. On the finest-level SWD the ratio was 0.67
-#   (233 s against 346 s). The growing network caught up in the last stable
-#   phase and ended slightly ahead on most measures: Frechet distance 276
-#   against 310, SWD 9.2 against 9.5, recall 0.79 against 0.73, rarest
-#   class 6.2% against 2.7% (having done 2,625 steps to the fixed run's
-#   1,495 in the same time).
-# * **Why the ratio differs from the paper's.** Growing saves time because
-#   the early phases run on tiny images that cost almost nothing compared
-#   with the final resolution. At 1024x1024 a 4x4 to 64x64 step is thousands
-#   of times cheaper than a 1024x1024 step, so the first half of the schedule
-#   is nearly free. At 32x32 it is not: here a 4x4 step costs about a tenth
-#   of a 32x32 one, and the progressive run spends more than half of its
-#   clock below 32x32 and in fade-ins, learning a layout that a four-block
-#   network at 32x32 learns by itself in a minute (32x32 digits are easy).
-#   Our networks are also narrowest at 32x32 (8 maps), which makes the fixed
-#   run cheap. The paper's other argument, that growing stabilises training
-#   at high resolution, has little to act on at this size: the fixed run did
-#   not diverge. And with phases of 6,000 images instead of 800,000, each
-#   fade-in is a disturbance the short stable phases barely recover from (the
-#   Frechet distance jumps at each new resolution in the plot above). So
-#   this is what the paper's argument predicts at small scale, not evidence
-#   against it; what the experiment cannot show on a CPU is the large-image
-#   regime where the saving appears.
+# * **Here** (MNIST padded to 32x32): the mechanics behave as the paper
+#   describes. The equalized learning rate gives layers of very different
+#   fan-in the same relative Adam step, where He's initialisation does not;
+#   at $\alpha = 0$ the grown networks are exactly the old ones; the
+#   minibatch standard deviation tells a varied batch from a collapsed one.
+#   The samples grow from 4x4 blobs to 32x32 digits: in a minute, rough ones
+#   with some classes rare; in the reference, every class, with a classifier
+#   score and an SWD near real digits'. At equal compute the growing run
+#   and the fixed 32x32 run end close together at this scale (see above for
+#   why); the paper's saving needs large images.
 # * **Deviations:** 32x32 instead of 1024x1024; at most 32 feature maps
 #   instead of 512; 6,000 images per phase instead of 800,000, and therefore
 #   Adam's learning rate 0.01 instead of 0.001 (see "Training"); the EMA given
