@@ -369,7 +369,7 @@ def pack(name: str, runs: list[Path], variant_runs: dict[str, Path] | None = Non
         save(half=False)
         metrics, precision = evaluate_model(_load_weights(weights_path(name), cfg, "cpu")[0], cfg["dataset"]), "fp32"
     variant_cards = {}
-    for label, (m, vcfg) in variants.items():
+    for label, (_, vcfg) in variants.items():
         shipped = build_from_card(vcfg, "cpu")
         shipped.load_state_dict(torch.load(weights_path(name), weights_only=True)["variants"][label], strict=False)
         variant_cards[label] = {"overrides": r.variants[label], "config": vcfg["config"], "seed": vcfg["seed"],

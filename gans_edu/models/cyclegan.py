@@ -447,8 +447,8 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
     """
     from gans_edu.data import load_dataset
     from gans_edu.metrics.classifier import classify
-    from gans_edu.metrics.image import frechet_distance
     from gans_edu.metrics.domain_classifier import judge as judge_both
+    from gans_edu.metrics.image import frechet_distance
     from gans_edu.metrics.printed_classifier import classify_printed
 
     domains = {
@@ -486,7 +486,7 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
         (f2_fake, d_fake, s_fake), (f2_dst, d_dst, s_dst) = judge_both(fake), judge_both(test_dst.x)
         (f2_raw, d_raw, s_raw), (f2_train, _, _) = judge_both(test_src.x), judge_both(train_dst.x)
 
-        def style(printed: torch.Tensor) -> float:
+        def style(printed: torch.Tensor, target: int = target) -> float:
             return float(((printed > 0.5).long() == target).float().mean())
 
         report[direction].update({

@@ -13,7 +13,6 @@ from gans_edu.models import began as began_module
 from gans_edu.models import build_model
 from gans_edu.models.began import BEGAN, Decoder, Encoder, convergence_measure, reconstruction_loss, update_k
 
-
 PAPER = {"arch_g": "paper", "arch_d": "paper", "init": "pytorch"}  # the paper's networks (the book's default differs)
 
 
