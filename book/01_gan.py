@@ -49,7 +49,7 @@ import torch
 
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.metrics import compare_table, evaluate, metrics_table
 from gans_edu.metrics.parzen import DEFAULT_SIGMAS, parzen_estimate, parzen_log_likelihood
 from gans_edu.models import build_model
 from gans_edu.models.gan import generator_loss
@@ -395,15 +395,10 @@ if nb.quality_checks:
 # %%
 ref = nb.reference("gan-mnist")
 ref_report = references.evaluate_model(ref.model, "mnist", n=n_eval, seed=nb.seed)
-fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-viz.show_images(gan.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[0],
-                title=f"live run, {run.steps:,} steps")
-viz.show_images(ref.model.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[1],
-                title=f"reference, {ref.card['steps']:,} steps")
+viz.compare_samples({f"live run, {run.steps:,} steps": gan, f"reference, {ref.card['steps']:,} steps": ref.model})
 plt.show()
-ref_table = metrics_table(ref_report, f"reference ({ref.card['steps']:,} steps)")
-ref_table.insert(0, f"live run ({run.steps:,} steps)", metrics_table(report)["model"])
-ref_table.round(3)
+compare_table({f"live run ({run.steps:,} steps)": report,
+               f"reference ({ref.card['steps']:,} steps)": ref_report}).round(3)
 
 # %%
 rm = ref_report["model"]

@@ -50,7 +50,7 @@ from torch import nn
 
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.metrics import compare_table, evaluate
 from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model
 from gans_edu.models.dcgan import DCGAN, DCGANConfig, default_steps
@@ -173,9 +173,7 @@ print(f"DCGAN: {run.steps} steps in {run.seconds:.0f} s; GAN: {gan_run.steps} st
 n_eval = nb.pick(smoke=500, cpu=2000, gpu=10000)
 report = evaluate(model.sample(n_eval, generator=torch.Generator().manual_seed(2)), "mnist")
 gan_report = evaluate(gan.sample(n_eval, generator=torch.Generator().manual_seed(2)), "mnist")
-table = metrics_table(report, "DCGAN")
-table.insert(1, "GAN (2014), same time", metrics_table(gan_report)["model"])
-table.round(3)
+compare_table({"DCGAN": report, "GAN (2014), same time": gan_report}).round(3)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
@@ -212,14 +210,9 @@ if nb.quality_checks:
 # %%
 refs = {"DCGAN": nb.reference("dcgan"), "GAN (2014)": nb.reference("gan-mnist")}
 ref_reports = {k: references.evaluate_model(r.model, "mnist", n=n_eval, seed=nb.seed) for k, r in refs.items()}
-fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-for ax, (k, r) in zip(axes, refs.items()):
-    viz.show_images(r.model.sample(64, generator=torch.Generator().manual_seed(5)), nrow=8, ax=ax,
-                    title=f"{k} reference, {r.card['steps']:,} steps")
+viz.compare_samples({f"{k} reference, {r.card['steps']:,} steps": r.model for k, r in refs.items()}, seed=5)
 plt.show()
-ref_table = metrics_table(ref_reports["DCGAN"], "DCGAN reference")
-ref_table.insert(1, "GAN (2014) reference", metrics_table(ref_reports["GAN (2014)"])["model"])
-ref_table.round(3)
+compare_table({f"{k} reference": rep for k, rep in ref_reports.items()}).round(3)
 
 # %%
 rd, rg = ref_reports["DCGAN"]["model"], ref_reports["GAN (2014)"]["model"]

@@ -55,7 +55,7 @@ from IPython.display import display
 
 from gans_edu import notebook, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import evaluate, metrics_table, mode_coverage
+from gans_edu.metrics import compare_table, evaluate, mode_coverage
 from gans_edu.metrics.classifier import classify
 from gans_edu.metrics.image import classifier_score, summarise
 from gans_edu.models import build_model, default_steps
@@ -272,9 +272,7 @@ ref_feats, p_real = classify(test.x)  # the real test digits' features, reused b
 report_mem = {"model": summarise(*classify(memorised), ref_feats), "real": report["real"]}
 is_real = classifier_score(p_real)
 print(f"classifier score (IS formula, 10 splits): real test digits {is_real[0]:.2f} +- {is_real[1]:.2f}")
-table = metrics_table(report, "improved GAN")
-table.insert(1, "memorised: 3 digits per class", metrics_table(report_mem)["model"])
-table.round(3)
+compare_table({"improved GAN": report, "memorised: 3 digits per class": report_mem}).round(3)
 
 # %%
 viz.show_images(memorised[:32], nrow=16, size=9, title="the memorising 'generator': 30 training digits, repeated")
@@ -638,15 +636,10 @@ from gans_edu import references
 
 ref = nb.reference("improved-gan")
 report_ref = references.evaluate_model(ref.model, "mnist", n=nb.pick(smoke=200, cpu=2000, gpu=2000))
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-viz.show_images(model.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[0],
-                title=f"live run, {run.steps:,} steps")
-viz.show_images(ref.model.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[1],
-                title=f"reference, {ref.card['steps']:,} steps")
+viz.compare_samples({f"live run, {run.steps:,} steps": model, f"reference, {ref.card['steps']:,} steps": ref.model})
 plt.show()
-table = metrics_table(report_ref, f"reference ({ref.card['steps']:,} steps)")
-table.insert(0, f"live run ({run.steps:,} steps)", metrics_table(report)["model"])
-display(table.round(3))
+display(compare_table({f"live run ({run.steps:,} steps)": report,
+                       f"reference ({ref.card['steps']:,} steps)": report_ref}).round(3))
 m_ref = report_ref["model"]
 print(f"reference: Frechet distance {m_ref['frechet_distance']:.0f} (live run {report['model']['frechet_distance']:.0f}), "
       f"classifier score {m_ref['classifier_score']:.2f}, {m_ref['classes_present']:.0f} classes")

@@ -86,7 +86,7 @@ from IPython.display import display
 
 from gans_edu import notebook, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.metrics import compare_table, evaluate, metrics_table
 from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model
 from gans_edu.models.cgan import DEFAULT_ARCH
@@ -271,9 +271,8 @@ plt.show()
 
 # %%
 report_ref = references.evaluate_model(ref.model, "mnist", n=nb.pick(smoke=200, cpu=2000, gpu=2000))
-table = metrics_table(report_ref, f"reference ({ref.card['steps']:,} steps)")
-table.insert(0, f"live run ({run.steps:,} steps)", metrics_table(report)["model"])
-display(table.round(3))
+display(compare_table({f"live run ({run.steps:,} steps)": report,
+                       f"reference ({ref.card['steps']:,} steps)": report_ref}).round(3))
 acc_ref = report_ref["model"]["class_accuracy"]
 print(f"class accuracy: reference {acc_ref:.1%}, live run {acc:.1%}, real digits {report_ref['real']['class_accuracy']:.1%}")
 assert ref.card["model"] == "cgan" and 0 <= acc_ref <= 1

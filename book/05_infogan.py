@@ -89,7 +89,7 @@ from IPython.display import display
 
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import metrics_table
+from gans_edu.metrics import compare_table
 from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model
 from gans_edu.models.infogan import best_matching, code_shares
@@ -366,9 +366,7 @@ assert chosen["largest share of real digits under one code"] == seeds.iloc[:, 1]
 # %%
 report = references.evaluate_model(big, "mnist", n=n_eval)
 live_report = references.evaluate_model(model, "mnist", n=n_eval)
-table = metrics_table(report, "reference")
-table.insert(1, f"live run ({run.steps} steps)", metrics_table(live_report)["model"])
-table.round(3)
+compare_table({"reference": report, f"live run ({run.steps} steps)": live_report}).round(3)
 
 # %%
 if nb.quality_checks:

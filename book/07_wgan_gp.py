@@ -80,7 +80,7 @@ import torch
 
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import evaluate, metrics_table
+from gans_edu.metrics import compare_table, evaluate
 from gans_edu.models import build_model
 from gans_edu.models.wgan import clip_weights, critic_loss
 from gans_edu.train import fit
@@ -410,8 +410,7 @@ for ax, (k, r) in zip(axes[1:], mnist_refs.items()):
     ax.set_axis_off()
 plt.show()
 
-table = metrics_table(ref_reports["WGAN-GP"], "WGAN-GP")
-table.insert(0, "WGAN", metrics_table(ref_reports["WGAN"], "WGAN")["WGAN"])
+table = compare_table(ref_reports)
 display_cost = pd.DataFrame(cost)
 display_cost  # noqa: B018 (the notebook shows it)
 

@@ -114,7 +114,7 @@ from IPython.display import display
 
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
-from gans_edu.metrics import frechet_distance, metrics_table
+from gans_edu.metrics import compare_table, frechet_distance
 from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model
 from gans_edu.train import fit
@@ -242,9 +242,7 @@ live_report = references.evaluate_model(model, "mnist", n=n_eval)
 viz.show_images(ref.model.sample(100, generator=torch.Generator().manual_seed(2)), nrow=10,
                 title=f"reference (gamma {ref.model.config.gamma}, {ref.card['steps']:,} steps)", size=6)
 plt.show()
-table = metrics_table(report, "reference")
-table.insert(1, f"live run ({run.steps} steps)", metrics_table(live_report)["model"])
-table.round(3)
+compare_table({"reference": report, f"live run ({run.steps} steps)": live_report}).round(3)
 
 # %%
 m, real = report["model"], report["real"]

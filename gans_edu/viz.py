@@ -45,6 +45,15 @@ def show_images(
     return fig
 
 
+def compare_samples(models: dict, n: int = 64, seed: int = 1, nrow: int = 8, size: float = 5.0) -> Figure:
+    """Samples of several models side by side, one panel per ``{title: model}``, each from the same seeded noise
+    stream (a live run beside its reference, say)."""
+    fig, axes = plt.subplots(1, len(models), figsize=(size * len(models), size), squeeze=False)
+    for ax, (title, model) in zip(axes[0], models.items()):
+        show_images(model.sample(n, generator=torch.Generator().manual_seed(seed)), nrow=nrow, ax=ax, title=title)
+    return fig
+
+
 def save_images(images: torch.Tensor, path: str | IO[bytes], nrow: int | None = None, title: str | None = None) -> None:
     """Write a grid of images (or 2-D points, as a scatter plot) to a PNG file (a path or a binary file object),
     captioned with ``title`` if given."""

@@ -94,3 +94,17 @@ def test_classifier_training_is_deterministic():
     b, _ = train(epochs=1, limit=400)
     for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(va, vb), k
+
+
+def test_compare_table_puts_models_side_by_side_with_one_real_column():
+    from gans_edu.metrics import compare_table
+
+    real = {"frechet_distance": 1.0, "classifier_score": 9.0}
+    a = {"model": {"frechet_distance": 10.0, "classifier_score": 5.0}, "real": real}
+    b = {"model": {"frechet_distance": 20.0, "classifier_score": 6.0, "class_accuracy": 0.9},
+         "real": {**real, "class_accuracy": 0.99}}
+    t = compare_table({"a": a, "b": b})
+    assert list(t.columns) == ["a", "b", "real data", "better"]
+    assert t["a"].tolist()[:2] == [10.0, 5.0] and t["b"].tolist()[:2] == [20.0, 6.0]
+    assert t["real data"].tolist() == [1.0, 9.0, 0.99]  # the row only b has keeps b's baseline
+    assert t["a"].isna().tolist() == [False, False, True]

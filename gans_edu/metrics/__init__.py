@@ -10,12 +10,12 @@ from gans_edu.metrics.image import (
     kernel_distance,
     precision_recall,
 )
-from gans_edu.metrics.report import evaluate, metrics_table
+from gans_edu.metrics.report import compare_table, evaluate, metrics_table
 from gans_edu.metrics.swd import sliced_wasserstein_distance, swd_report
 from gans_edu.metrics.toy import evaluate_toy, mode_coverage
 
 __all__ = [
-    "class_shares", "classifier_score", "evaluate", "evaluate_images", "evaluate_toy",
+    "class_shares", "classifier_score", "compare_table", "evaluate", "evaluate_images", "evaluate_toy",
     "frechet_distance", "kernel_distance", "metrics_table", "mode_coverage", "precision_recall",
     "sliced_wasserstein_distance", "swd_report",
 ]

@@ -63,3 +63,17 @@ def metrics_table(report: dict[str, dict], title: str = "model"):
             rows.append({"metric": label, title: report["model"][key], "real data": report["real"].get(key),
                          "better": better})
     return pd.DataFrame(rows).set_index("metric")
+
+
+def compare_table(reports: dict[str, dict]):
+    """:func:`metrics_table` for several models side by side: one column per labelled report, in order, then
+    ``real data`` (from the first report that has the metric) and which way is better. Rows missing from a report
+    (class accuracy for an unconditional model, say) are left empty in its column."""
+    import pandas as pd
+
+    tables = {label: metrics_table(report, label) for label, report in reports.items()}
+    columns = pd.concat([t[[label]] for label, t in tables.items()], axis=1)
+    baseline = None
+    for t in tables.values():
+        baseline = t[["real data", "better"]] if baseline is None else baseline.combine_first(t[["real data", "better"]])
+    return columns.join(baseline)
