@@ -144,7 +144,7 @@ from IPython.display import display
 from gans_edu import notebook, references, viz, widgets
 from gans_edu.data import load_dataset
 from gans_edu.flops import count_flops
-from gans_edu.metrics import evaluate, frechet_distance, metrics_table
+from gans_edu.metrics import compare_table, evaluate, frechet_distance, metrics_table
 from gans_edu.metrics.classifier import classify
 from gans_edu.models import build_model, default_steps
 from gans_edu.models import progan as P
@@ -285,17 +285,21 @@ plt.show()
 # resolution, then the final samples.
 
 # %%
-ends = [(f"{r}x{r}, end of {'fade-in' if k % 2 else 'stable phase'}", x[:8])
-        for k, (_, r, _, x) in enumerate(model.phase_samples)]
-final_z = model.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)
-with torch.no_grad():
-    ends.append(("final 32x32", model.G_ema(final_z, 32, 1.0)[:8].cpu()))
-fig, axes = plt.subplots(1, len(ends), figsize=(2.0 * len(ends), 4.4))
-for ax, (label, x) in zip(axes, ends):
-    ax.imshow(viz.to_grid(x, nrow=2), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(label, fontsize=8)
-    ax.set_axis_off()
-plt.show()
+def show_phase_ends(m, label):
+    """The first eight of each phase-end sample set (at its own resolution), then eight final 32x32 samples."""
+    ends = [(label(i, r, a, k), x[:8]) for k, (i, r, a, x) in enumerate(m.phase_samples)]
+    z = m.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)
+    with torch.no_grad():
+        ends.append((f"final 32x32, {m.images_seen:,} images", m.G_ema(z, 32, 1.0)[:8].cpu()))
+    fig, axes = plt.subplots(1, len(ends), figsize=(2.0 * len(ends), 4.4))
+    for ax, (title, x) in zip(axes, ends):
+        ax.imshow(viz.to_grid(x, nrow=2), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize=7)
+        ax.set_axis_off()
+    plt.show()
+
+
+show_phase_ends(model, lambda i, r, a, k: f"{r}x{r}, end of {'fade-in' if k % 2 else 'stable phase'}")
 assert len(model.phase_samples) == 2 * (len(res_list) - 1) or nb.profile == "smoke"
 
 # %% [markdown]
@@ -435,9 +439,7 @@ plt.show()
 
 # %%
 fixed_report = evaluate(fixed.sample(n_eval, generator=torch.Generator().manual_seed(2)), "mnist")
-both = metrics_table(report, "progressive")
-both.insert(1, "fixed 32x32", metrics_table(fixed_report, "fixed")["fixed"])
-display(both.round(3))
+display(compare_table({"progressive": report, "fixed 32x32": fixed_report}).round(3))
 fm = fixed_report["model"]
 print(f"same compute: progressive FD {m['frechet_distance']:.0f}, SWD32 {m['swd_32']:.1f}, {m['classes_present']:.0f} classes; "
       f"fixed FD {fm['frechet_distance']:.0f}, SWD32 {fm['swd_32']:.1f}, {fm['classes_present']:.0f} classes")
@@ -470,26 +472,15 @@ if nb.quality_checks:  # at this budget the two are close; which is ahead change
 # %%
 ref = nb.reference("progan")
 big = ref.model
-ref_ends = [(f"{r}x{r}, {i:,} images" + (f", alpha {a:.2f}" if a < 1 else ""), x[:8])
-            for i, r, a, x in big.phase_samples]
-with torch.no_grad():
-    ref_z = big.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)  # the reference has its own latent size
-    ref_ends.append((f"final 32x32, {big.images_seen:,} images", big.G_ema(ref_z, 32, 1.0)[:8].cpu()))
-fig, axes = plt.subplots(1, len(ref_ends), figsize=(2.0 * len(ref_ends), 4.4))
-for ax, (label, x) in zip(axes, ref_ends):
-    ax.imshow(viz.to_grid(x, nrow=2), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(label, fontsize=7)
-    ax.set_axis_off()
-plt.show()
+show_phase_ends(big, lambda i, r, a, k: f"{r}x{r}, {i:,} images" + (f", alpha {a:.2f}" if a < 1 else ""))
 viz.show_images(big.sample(64, generator=torch.Generator().manual_seed(nb.seed)), nrow=16,
                 title=f"reference: 64 samples after {big.images_seen:,} images", size=8)
 plt.show()
 
 # %%
 ref_report = references.evaluate_model(big, "mnist", n=nb.pick(smoke=200, cpu=2000, gpu=2000), seed=nb.seed)
-side = metrics_table(report, f"live, {model.images_seen:,} images")
-side.insert(1, f"reference, {big.images_seen:,} images", metrics_table(ref_report, "ref")["ref"])
-display(side.round(3))
+display(compare_table({f"live, {model.images_seen:,} images": report,
+                       f"reference, {big.images_seen:,} images": ref_report}).round(3))
 rm, rr = ref_report["model"], ref_report["real"]
 print(f"reference: Frechet distance {rm['frechet_distance']:.0f} (live {m['frechet_distance']:.0f}), classifier score "
       f"{rm['classifier_score']:.2f} (real {rr['classifier_score']:.2f}), {rm['classes_present']:.0f} classes "
