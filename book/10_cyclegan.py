@@ -230,19 +230,22 @@ plt.show()
 # %% [markdown]
 # ## Measured: digit and style
 #
-# The two-domain classifier reads every translation twice. For each
-# direction, on test digits of the source domain:
+# A good translation answers three questions at once, and the two-domain
+# classifier reads every translation to ask them. For each direction, on test
+# digits of the source domain:
 #
-# * **digit kept**: the share of translations it reads as the input's digit;
-# * **in the target style**: the share it reads as the *other* domain (a
-#   handwritten digit translated to print should look printed);
-# * **Frechet distance** to the target domain's test digits, in its features
-#   (the FID formula in a small network's features, not an Inception number).
+# * Is it still the same digit? (**digit kept**: the share it reads as the
+#   input's digit.)
+# * Does it look like the other domain? (**in the target style**: a
+#   handwritten digit translated to print should be read as printed.)
+# * Do the translations, taken together, resemble the other domain's digits?
+#   (**Frechet distance** to that domain's test digits, computed in the
+#   classifier's features, so not an Inception number.)
 #
-# Beside each, the value for real digits of the target domain ("real data")
-# and for the untranslated input ("untranslated": what doing nothing would
-# score). A translation should keep the digit *and* move the other two rows
-# from the untranslated column towards the real one. The table's other rows
+# To read each number, compare it with two others: real digits of the other
+# domain (the best one can hope for) and the untranslated input (what doing
+# nothing scores). Doing nothing keeps every digit, so digit kept alone
+# cannot tell a translation from a copy; the other two rows can. The table's other rows
 # are the older, single-domain readings: "label kept" by the target domain's
 # own classifier (the printed-digit one for handwritten -> printed, the MNIST
 # one for the way back), the Frechet distance in its features, the cycle's
