@@ -290,7 +290,7 @@ def show_phase_ends(m, label):
     ends = [(label(i, r, a, k), x[:8]) for k, (i, r, a, x) in enumerate(m.phase_samples)]
     z = m.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)
     with torch.no_grad():
-        ends.append((f"final 32x32, {m.images_seen:,} images", m.G_ema(z, 32, 1.0)[:8].cpu()))
+        ends.append((f"final 32x32\n{m.images_seen:,} images", m.G_ema(z, 32, 1.0)[:8].cpu()))
     fig, axes = plt.subplots(1, len(ends), figsize=(2.0 * len(ends), 4.4))
     for ax, (title, x) in zip(axes, ends):
         ax.imshow(viz.to_grid(x, nrow=2), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
@@ -299,7 +299,7 @@ def show_phase_ends(m, label):
     plt.show()
 
 
-show_phase_ends(model, lambda i, r, a, k: f"{r}x{r}, end of {'fade-in' if k % 2 else 'stable phase'}")
+show_phase_ends(model, lambda i, r, a, k: f"{r}x{r}\nend of {'fade-in' if k % 2 else 'stable phase'}")
 assert len(model.phase_samples) == 2 * (len(res_list) - 1) or nb.profile == "smoke"
 
 # %% [markdown]
@@ -472,7 +472,7 @@ if nb.quality_checks:  # at this budget the two are close; which is ahead change
 # %%
 ref = nb.reference("progan")
 big = ref.model
-show_phase_ends(big, lambda i, r, a, k: f"{r}x{r}, {i:,} images" + (f", alpha {a:.2f}" if a < 1 else ""))
+show_phase_ends(big, lambda i, r, a, k: f"{r}x{r}, {i:,} images" + (f"\nalpha {a:.2f}" if a < 0.995 else ""))
 viz.show_images(big.sample(64, generator=torch.Generator().manual_seed(nb.seed)), nrow=16,
                 title=f"reference: 64 samples after {big.images_seen:,} images", size=8)
 plt.show()
