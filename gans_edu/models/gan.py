@@ -1,43 +1,23 @@
-"""GAN (Goodfellow et al. 2014, arXiv 1406.2661): the original adversarial nets.
+"""GAN, Goodfellow et al. 2014 (arXiv 1406.2661); MNIST settings from the official goodfeli/adversarial mnist.yaml.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Eq. 1, the value function ``min_G max_D E log D(x) + E log(1 - D(G(z)))``
-  -> :func:`discriminator_loss` and :func:`generator_loss`.
-* Sec. 3, "rather than training G to minimize log(1 - D(G(z))) we can train G
-  to maximize log D(G(z))" -> ``g_loss="non-saturating"`` (the default);
-  ``g_loss="minimax"`` is Eq. 1 as written.
-* Algorithm 1 (k discriminator steps, then one generator step) -> ``update="alternating"``
-  in :meth:`GAN.train_step`.
-* Sec. 5, MNIST: G is an MLP with two ReLU layers of 1,200 and a sigmoid
-  output; D is an MLP of two maxout layers (240 units x 5 pieces) with
-  dropout; SGD with momentum, batch 100 (official config goodfeli/adversarial,
-  ``mnist.yaml``) -> :func:`mnist_config`.
-* How the official code trains (``mnist.yaml`` with ``AdversaryCost2``), the MNIST default:
-  ``update="simultaneous"``: one minibatch, one forward pass, D's and G's gradients from the
-  same outputs of D, both networks step at once (Algorithm 1 with k = 1, except that G's step
-  does not see D's update); ``g_bias_from_data``: G's output biases start at the logit of the
-  data's pixel marginals (``init_sigmoid_bias_from_marginals``), so its first samples are the
-  mean digit. ``lr_decay=1.000004`` (``ExponentialDecay``: the learning rate divided by it every
-  step) and ``final_momentum=0.7`` (``MomentumAdjustor``: momentum ramped from 0.5 to 0.7 between
-  epochs 1 and 250, epochs of the data actually used: 40 steps on the 4,000 offline digits, 500 on
-  the paper's 50,000) complete the official schedule; all four are the MNIST defaults.
+* Eq. (1), ``min_G max_D E log D(x) + E log(1 - D(G(z)))`` -> :func:`discriminator_loss`, :func:`generator_loss`.
+* Sec. 3, "train G to maximize log D(G(z))" -> ``g_loss="non-saturating"`` (default; ``"minimax"`` is Eq. 1).
+* Algorithm 1 (k steps on D, then one on G) -> :meth:`GAN._alternating_step` (``update="alternating"``).
+* mnist.yaml's ``AdversaryCost2``: one batch, D's and G's steps from the same outputs of D
+  -> :meth:`GAN._simultaneous_step` (``update="simultaneous"``, the MNIST default).
+* Sec. 5 / mnist.yaml networks: G two ReLU layers of 1,200 and a sigmoid output; D two maxout layers
+  (240 units x 5 pieces) with dropout; weights uniform in +-0.05 (G), +-0.005 (D)
+  -> :class:`Generator`, :class:`Discriminator`, :class:`Maxout`, :func:`mnist_config`.
+* mnist.yaml's schedule: SGD lr 0.1 divided by 1.000004 per step, momentum 0.5 -> 0.7 over epochs 1-250, G's output
+  bias at the logit of the pixel marginals -> :meth:`GAN.schedule`, :meth:`GAN.init_output_bias`.
 
-Pixel scale: the library's images live in [-1, 1], but the paper's networks
-see pixels in [0, 1] (G ends in a sigmoid; D reads [0, 1] digits). This is not
-cosmetic with plain SGD at lr 0.1: in [-1, 1] the black background becomes -1
-instead of 0, every background weight of D then gets a gradient, and training
-diverges within a few dozen steps. So ``output="sigmoid"`` keeps the paper's
-[0, 1] scale *inside* the model (:class:`Generator` returns ``2 s - 1``,
-:class:`Discriminator` first maps ``x -> (x + 1) / 2``), and the weights start
-as in ``mnist.yaml`` (uniform in +-0.05 for G, +-0.005 for D; ``irange``).
+Deviations:
 
-Deviations, said once here and in the chapter: the data (4,000 offline digits, not 50,000) and
-the training length, which the profile sets. The momentum ramp counts epochs of the data used, so on
-the 4,000 offline digits it reaches 0.6 by the cpu profile's 5,000 steps (on the paper's 500-step
-epochs it would still be 0.507); measured on three seeds, the ramp with the decay took the cpu runs
-from 9, 10 and 9 classes present to 10 of 10 on each (chapter 1). The 2-D toys have no setting in the paper and use the
-networks, optimiser and alternating steps of the WGAN-GP toy script (:func:`toy_config`).
+* data: 4,000 offline digits, not 50,000; the profile sets the length (the momentum ramp counts epochs of the data used).
+* pixels: [-1, 1] outside the model, the paper's [0, 1] inside G and D (in [-1, 1], SGD at lr 0.1 diverged).
+* 2-D toys: not in the paper; WGAN-GP's toy networks, Adam and alternating steps (:func:`toy_config`).
 """
 
 from __future__ import annotations
@@ -134,8 +114,7 @@ def toy_config(profile: str | None = None, **overrides) -> GANConfig:
     Networks, noise and batch follow the WGAN-GP toy script (gan_toy.py: 3 ReLU
     layers of 512, 2-d Gaussian noise, batch 256, Adam betas (0.5, 0.9)); the cpu
     profile uses 256 units. The learning rate, 1e-3, came from a small sweep on
-    8 Gaussians (lr 1e-4 / 1e-3 x z_dim 2 / 16, 6,000 steps): only lr 1e-3 with
-    2-d noise covered all 8 modes.
+    8 Gaussians (lab notes, chapter 1).
     """
     width = pick(smoke=64, cpu=256, gpu=512, profile=profile)
     base = GANConfig(
@@ -331,17 +310,20 @@ class GAN(GANModel):
     def _alternating_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         """Algorithm 1 as the paper writes it: k steps on D, then one on G with fresh noise."""
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        # Algorithm 1, inner loop: k steps of ascending D's value on fresh minibatches.
+        # Algorithm 1, "for k steps do" (k = 1 in the paper's experiments):
         for _ in range(self.config.k):
+            # Algorithm 1: sample a minibatch of m examples and one of m noise samples.
             real, _ = draw()
-            fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            fake = self.G(self.noise(len(real)).to(self.device)).detach()  # detached: this step moves D only
+            # Algorithm 1: update D by ascending log D(x) + log(1 - D(G(z))) (Eq. 1), i.e. descending its negative.
             real_logits, fake_logits = self.D(real), self.D(fake)
             d_loss = self.config.d_loss_scale * discriminator_loss(real_logits, fake_logits)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-        # Then one step of descending G's loss on a fresh noise minibatch.
+        # Algorithm 1, after the loop: sample a fresh minibatch of m noise samples.
         fake_logits = self.D(self.G(self.noise(self.config.batch_size).to(self.device)))
+        # Algorithm 1: update G by descending log(1 - D(G(z))); by default Sec. 3's -log D(G(z)), which does not saturate.
         g_loss = generator_loss(fake_logits, self.config.g_loss)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -360,9 +342,11 @@ class GAN(GANModel):
         dropout masks); each network then takes one SGD step on its own gradient, from the same starting point.
         """
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
+        # Algorithm 1 with k = 1: one minibatch of m examples and one of m noise samples, shared by both steps.
         real, _ = draw()
         fake = self.G(self.noise(len(real)).to(self.device))
         real_logits, fake_logits = self.D(real), self.D(fake)
+        # Eq. (1) from both sides on the same outputs of D: D's loss (AdversaryCost2 halves it) and G's loss.
         d_loss = self.config.d_loss_scale * discriminator_loss(real_logits, fake_logits)
         g_loss = generator_loss(fake_logits, self.config.g_loss)
         d_params, g_params = list(self.D.parameters()), list(self.G.parameters())
@@ -370,6 +354,7 @@ class GAN(GANModel):
         g_grads = torch.autograd.grad(g_loss, g_params)  # through D (its gradient unused), into G
         for p, g in zip(d_params + g_params, d_grads + g_grads):
             p.grad = g
+        # Algorithm 1's two updates, taken at once: G's step does not see D's update.
         opt_d.step()
         opt_g.step()
         return {
