@@ -1,45 +1,23 @@
-"""DCGAN (Radford, Metz & Chintala 2015, arXiv 1511.06434): deep convolutional GANs.
+"""DCGAN, Radford, Metz & Chintala 2015 (arXiv 1511.06434); details from the official Newmu/dcgan_code.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Sec. 3, "Architecture guidelines for stable Deep Convolutional GANs":
-  - "Replace any pooling layers with strided convolutions (discriminator) and
-    fractional-strided convolutions (generator)" -> every resolution change in
-    :class:`Generator` (``ConvTranspose2d``, stride 2) and :class:`Discriminator`
-    (``Conv2d``, stride 2).
-  - "Use batchnorm in both the generator and the discriminator", but not "to the
-    generator output layer and the discriminator input layer" -> :func:`_g_block`
-    / :func:`_d_block` with ``bn=`` off for exactly those two layers.
-  - "Remove fully connected hidden layers for deeper architectures": G's first
-    layer projects z and reshapes it (a transposed convolution on a 1x1 input),
-    D's last layer is a convolution over the whole final feature map, giving one
-    logit. The official code's MNIST network (dcgan_code ``mnist/train_cond_dcgan.py``)
-    is shallow (two convolutions each way) and keeps one fully connected hidden
-    layer of 1024 units in each network (G: z -> FC 1024 -> project to 7x7;
-    D: ... -> FC 1024 -> logit), with batch norm and the same activations;
-    ``DCGANConfig.dense`` follows it at 28x28 (see below).
-  - "Use ReLU activation in the generator for all layers except for the output,
-    which uses Tanh"; "Use LeakyReLU activation in the discriminator for all
-    layers" (slope 0.2, Sec. 4) -> ``nn.ReLU`` / ``nn.Tanh`` / ``nn.LeakyReLU(0.2)``.
-* Sec. 4, "Details of adversarial training": weights from N(0, 0.02), Adam with
-  lr 0.0002 and beta1 0.5, minibatch 128 -> :class:`DCGANConfig`, :func:`init_weights`.
-  The official code (Newmu/dcgan_code) also draws batch-norm gains from N(1, 0.02)
-  (``gain_ifn = inits.Normal(loc=1., scale=0.02)``); we follow it.
-* The loss is the 2014 GAN's (non-saturating for G) -> reused from
-  :mod:`gans_edu.models.gan`; :meth:`DCGAN.train_step` is Algorithm 1 with k = 1.
-* Sec. 5.1, "Classifying CIFAR-10 using GANs as a feature extractor": D's
-  convolutional features, max-pooled to 4x4 grids and concatenated ->
-  :meth:`Discriminator.features`.
+* Sec. 3, strided convolutions in D and fractional-strided ones in G, no pooling -> :func:`_d_block`, :func:`_g_block`.
+* Sec. 3, batch norm everywhere except G's output and D's input layers -> ``bn=False`` on exactly those two.
+* Sec. 3, no fully connected hidden layers; Fig. 1, "project and reshape" -> G's first transposed convolution on a
+  1x1 map, D's last convolution over its whole final map.
+* Sec. 3, ReLU in G with a tanh output, LeakyReLU in D (slope 0.2, Sec. 4) -> :class:`Generator`, :class:`Discriminator`.
+* Sec. 4, weights N(0, 0.02), Adam lr 2e-4 and beta1 0.5, batch 128 -> :class:`DCGANConfig`, :func:`init_weights`
+  (batch-norm gains N(1, 0.02), from dcgan_code).
+* The 2014 GAN's loss (non-saturating G), Algorithm 1 with k = 1 -> :meth:`DCGAN.train_step`, with the losses of
+  :mod:`gans_edu.models.gan`.
+* Sec. 5.1, D's convolutional features, max-pooled to 4x4 grids, as a feature extractor -> :meth:`Discriminator.features`.
 
-The architecture follows the data: 28x28 digits start G from a 7x7 map (two
-upsamplings) and, as in the official MNIST code, keep a fully connected hidden
-layer in G and D (``dense``; set ``dense=0`` for the all-convolutional
-networks, which at this depth and budget give much weaker digits, as chapter 2
-measures); 32x32 and 64x64 images start from a 4x4 map (three or four
-upsamplings) with no dense layer, as in the paper's 64x64 LSUN generator
-(Fig. 1). Deviation: the cpu profile halves the base width (32 channels instead
-of 64) and quarters the dense layer (256 units instead of 1024) so that
-training fits in five minutes on two cores; the algorithm is unchanged.
+Deviations:
+
+* 28x28 digits: G starts from 7x7 and G and D keep one fully connected hidden layer of 1,024 (``dense``), as
+  dcgan_code's MNIST network (``dense=0``: all-convolutional); 2^k images start from 4x4, as the paper's LSUN G.
+* cpu profile: base width 32 instead of 64 and a dense layer of 256, to train in five minutes on two cores.
 """
 
 from __future__ import annotations
@@ -238,15 +216,16 @@ class DCGAN(GANModel):
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        # D step: ascend log D(x) + log(1 - D(G(z))) on a fresh real batch.
+        # Algorithm 1 (Goodfellow et al. 2014), k = 1: a minibatch of m examples and one of m noise samples.
         real, _ = draw()
         fake = self.G(self.noise(len(real)).to(self.device)).detach()
+        # Algorithm 1: update D by ascending log D(x) + log(1 - D(G(z))) (Eq. 1 there).
         real_logits, fake_logits = self.D(real), self.D(fake)
         d_loss = discriminator_loss(real_logits, fake_logits)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        # G step (Algorithm 1): fresh noise, the non-saturating loss -log D(G(z)).
+        # Algorithm 1: fresh noise, then update G; the 2014 paper's Sec. 3 loss -log D(G(z)), as dcgan_code.
         fake_logits_g = self.D(self.G(self.noise(self.config.batch_size).to(self.device)))
         g_loss = generator_loss(fake_logits_g, self.config.g_loss)
         opt_g.zero_grad(set_to_none=True)
