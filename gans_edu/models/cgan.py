@@ -1,25 +1,24 @@
-"""Conditional GAN (Mirza & Osindero 2014, arXiv 1411.1784): the label goes into both networks.
+"""Conditional GAN, Mirza & Osindero 2014 (arXiv 1411.1784): the label y goes into both networks.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Eq. 2, ``min_G max_D E log D(x|y) + E log(1 - D(G(z|y)|y))`` -> :func:`discriminator_loss`
-  and :func:`generator_loss` (G uses the non-saturating form of the 2014 paper, Sec. 3 there).
-* Sec. 4.1, the MNIST networks (``arch="mlp"``, the paper's):
-  G: z (100, uniform in the unit hypercube) -> 200 ReLU, y (one-hot) -> 1000 ReLU, joined
-  -> 1200 ReLU -> 784 -> :class:`MLPGenerator`;
-  D: x -> maxout 240 units x 5 pieces, y -> maxout 50 x 5, joined -> maxout 240 x 4 -> sigmoid,
-  dropout 0.5 -> :class:`MLPDiscriminator`;
-  SGD, batch 100, learning rate 0.1, momentum 0.5 -> :class:`CGANConfig` defaults.
-* A convolutional variant (``arch="conv"``, the book's, not in the paper): the DCGAN-style
-  MNIST networks of the InfoGAN paper (Appendix C) with the one-hot label appended to z in G
-  and to every pixel (as 10 constant channels) and to the dense layer in D; Adam 2e-4, beta1 0.5
-  -> :class:`ConvGenerator`, :class:`ConvDiscriminator`, :func:`conv_config`.
-* One step of D, then one of G, each on its own fresh batch -> :meth:`CGAN.train_step`.
+* Eq. (2), ``min_G max_D E log D(x|y) + E log(1 - D(G(z|y)|y))`` -> :meth:`CGAN.train_step`, with the 2014 GAN's
+  :func:`~gans_edu.models.gan.discriminator_loss` and non-saturating :func:`~gans_edu.models.gan.generator_loss`.
+* Sec. 4.1, the MNIST G: z (100, uniform in the unit hypercube) -> 200 ReLU, y (one-hot) -> 1000 ReLU, joined
+  -> 1200 ReLU -> 784 -> :class:`MLPGenerator` (``arch="mlp"``).
+* Sec. 4.1, the MNIST D: x -> maxout 240 x 5, y -> maxout 50 x 5, joined -> maxout 240 x 4, dropout 0.5
+  -> :class:`MLPDiscriminator`.
+* Sec. 4.1, SGD, batch 100, learning rate 0.1, momentum 0.5 -> :class:`CGANConfig` defaults.
 
-Deviations, said once here and in the chapter: images live in [-1, 1], so G ends in tanh
-rather than sigmoid; the MLPs train with Adam (lr 2e-4, beta1 0.5) because the paper's SGD at
-lr 0.1 diverged here without its code base's max-norm limits (:func:`mlp_config`); the conv
-variant is the default (:data:`DEFAULT_ARCH`).
+Deviations:
+
+* default networks (:data:`DEFAULT_ARCH`): the book's conv variant (``arch="conv"``), InfoGAN's MNIST networks
+  (Appendix C), y appended to z in G and to the input (as 10 constant channels) and dense layer of D
+  -> :class:`ConvGenerator`, :class:`ConvDiscriminator`, :func:`conv_config`; the paper's MLPs did not learn here.
+* optimiser: Adam (lr 2e-4, beta1 0.5) for both variants; the paper's SGD diverged without its code base's max-norm
+  limits (:func:`mlp_config`; lab notes, chapter 4).
+* G ends in tanh (images in [-1, 1]), not sigmoid; no learning-rate decay or momentum ramp; the cpu profile's conv
+  networks are narrower than Appendix C's (32 channels and 256 dense units instead of 64 and 1,024).
 """
 
 from __future__ import annotations
@@ -80,10 +79,9 @@ class CGANConfig:
 def mlp_config(profile: str | None = None, **overrides) -> CGANConfig:
     """The paper's MLPs (Sec. 4.1), trained with Adam; the smoke profile shrinks the widths.
 
-    The paper's plain SGD (lr 0.1, momentum 0.5; still :class:`CGANConfig`'s defaults, and one
-    ``optimizer="sgd", lr=0.1`` away) gave NaN losses within 50-100 steps here: its original code base
-    (pylearn2) also limited the norm of every maxout weight vector, which we leave out. Adam with
-    DCGAN's settings (lr 2e-4, beta1 0.5) is the book's deviation.
+    Adam with DCGAN's settings (lr 2e-4, beta1 0.5) is the book's deviation: the paper's plain SGD (still
+    :class:`CGANConfig`'s defaults, one ``optimizer="sgd", lr=0.1`` away) diverged here without pylearn2's
+    max-norm limit on every maxout weight vector, which we leave out (lab notes, chapter 4).
     """
     widths = pick(
         smoke=dict(g_z_hidden=32, g_y_hidden=32, g_joint=64, d_x_units=32, d_y_units=8, d_joint_units=32),
@@ -107,10 +105,8 @@ def conv_config(profile: str | None = None, **overrides) -> CGANConfig:
     return replace(base, **{**widths, **overrides})
 
 
-# The variant each profile trains by default. On 2 CPU cores the conv variant reached 97% class
-# accuracy after 2,500 steps (about 5 min on 1 thread); the paper's MLPs gave NaN losses with the
-# paper's SGD and, with Adam, still ignored the noise after 1,000 steps (class accuracy 0%).
-# The paper's MLP stays one switch away: arch="mlp".
+# The variant each profile trains by default: the conv one, since the paper's MLPs did not learn at these
+# budgets (lab notes, chapter 4). The paper's MLP stays one switch away: arch="mlp".
 DEFAULT_ARCH = {"smoke": "conv", "cpu": "conv", "gpu": "conv"}
 
 
@@ -253,7 +249,8 @@ class CGAN(GANModel):
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        # D step: real pairs (x, y) against generated pairs (G(z|y'), y') with y' drawn like the data's labels.
+        # Eq. (2), D's side: ascend log D(x|y) + log(1 - D(G(z|y')|y')) on real pairs (x, y) and generated
+        # pairs with y' drawn like the data's labels (Algorithm 1 of the 2014 GAN, k = 1).
         real, y_real = draw()
         if y_real is None:
             raise ValueError("cgan needs a labelled dataset")
@@ -264,7 +261,8 @@ class CGAN(GANModel):
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        # G step: fresh noise and labels; D judges the image *together with* the label G was asked for.
+        # Eq. (2), G's side (non-saturating, -log D(G(z|y)|y)): fresh noise and labels; D judges the image
+        # *together with* the label G was asked for, so an image of the wrong class is a fake.
         y = self.random_labels(self.config.batch_size).to(self.device)
         fake_logits = self.D(self.G(self.noise(self.config.batch_size).to(self.device), y), y)
         g_loss = generator_loss(fake_logits, "non-saturating")
