@@ -1,31 +1,24 @@
-"""InfoGAN (Chen et al. 2016, arXiv 1606.03657): a GAN whose latent code means something, found without labels.
+"""InfoGAN, Chen et al. 2016 (arXiv 1606.03657); details from the official openai/InfoGAN.
 
-Map from the paper (and the official code, openai/InfoGAN) to the code:
+Paper -> code:
 
-* Eq. 6, ``min_{G,Q} max_D V_InfoGAN(D, G, Q) = V(D, G) - lambda L_I(G, Q)`` -> :meth:`InfoGAN.train_step`.
-* Eq. 5 / Lemma 5.1, the variational lower bound
-  ``L_I(G, Q) = E_{c ~ P(c), x ~ G(z, c)} [log Q(c|x)] + H(c) <= I(c; G(z, c))`` -> :func:`info_lower_bound`.
-  For the 10-way uniform categorical code ``H(c) = ln 10``, so ``L_I <= ln 10 ~ 2.303``.
-* Sec. 6 / run_mnist_exp.py, the MNIST latent: 62 noise variables U(-1, 1), one 10-way categorical
-  code and two continuous codes U(-1, 1) -> :meth:`InfoGAN.noise` (layout ``[noise | one-hot | continuous]``).
-* Sec. 6, "Q shares all convolutional layers with D, and there is one final fully connected layer to
-  output parameters for the conditional distribution Q(c|x)" -> :class:`DiscriminatorQ`;
-  Appendix C, Table 1 (the MNIST networks) -> :class:`Generator`, :class:`DiscriminatorQ`.
-* The official code (regularized_gan.py, infogan_trainer.py): the continuous Q is a Gaussian with its
-  standard deviation fixed at 1 (``Uniform(1, fix_std=True)``), the Q head is dense 128 + BN + leaky ReLU
-  on D's 1024-unit layer, and the MI estimate is subtracted from *both* D's and G's losses
-  (``info_reg_coeff = 1``), so Q trains with D's optimiser -> :class:`InfoGANConfig` defaults.
-* Appendix C: Adam, learning rate 2e-4 for D (and Q), 1e-3 for G, beta1 0.5; batch 128
-  (run_mnist_exp.py).
+* Eq. (6), ``min_{G,Q} max_D V(D, G) - lambda L_I(G, Q)`` -> :meth:`InfoGAN.train_step`.
+* Eq. (5) / Lemma 5.1, ``L_I = E log Q(c|x) + H(c) <= I(c; G(z, c))``, at most ``ln 10 ~ 2.303`` for the 10-way
+  code -> :func:`info_lower_bound`.
+* Sec. 6, the MNIST latent: 62 noise U(-1, 1), one Cat(10) code, two U(-1, 1) codes -> :meth:`InfoGAN.noise`
+  (layout ``[noise | one-hot | continuous]``).
+* Sec. 6, Q shares all of D's layers and adds one small head; Appendix C, Table 1, the MNIST networks
+  -> :class:`DiscriminatorQ`, :class:`Generator`.
+* Appendix C: Adam, lr 2e-4 for D (and Q), 1e-3 for G, beta1 0.5; batch 128 -> :class:`InfoGANConfig`.
+* Official code: Q's Gaussian std fixed at 1, Q's head dense 128 + BN + leaky ReLU, L_I subtracted from both D's and
+  G's losses (so Q trains with D's optimiser) -> :class:`InfoGANConfig` defaults.
+* Sec. 7.1, the categorical code as a classifier -> :meth:`InfoGAN.predict_code`, :func:`code_scores`.
 
-Deviations: images live in [-1, 1], so G ends in tanh rather than the official code's Bernoulli
-mean (sigmoid); the cpu profile narrows the networks (fewer channels and dense units) so that
-training fits in a few minutes on a laptop; the weights start from PyTorch's default initialisation,
-not the official code's N(0, 0.02) (``init="normal"`` has it: on one cpu seed it matched 75.5% of
-samples to their code's class instead of 71.0%, short of the target either way, so the measured
-default stays).
+Deviations (the real labels are never used: :meth:`InfoGAN.train_step` drops them):
 
-The real labels are never used: :meth:`InfoGAN.train_step` drops the label half of every batch.
+* G ends in tanh (images in [-1, 1]), not the official code's sigmoid (Bernoulli mean).
+* cpu profile: narrower networks (32/64 channels, 256 dense units, Q's head 64), to train in minutes.
+* PyTorch's default initialisation, not the official N(0, 0.02) (``init="normal"``; lab notes, chapter 5).
 """
 
 from __future__ import annotations
@@ -235,15 +228,17 @@ class InfoGAN(GANModel):
             z = self.latent(noise, labels, cont)
         return self.G(z)
 
-    # ------------------------------------------------------------------ Eq. 6
+    # ------------------------------------------------------------------ Eq. (6)
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         c, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         real, _ = draw()  # the labels are dropped here: InfoGAN is unsupervised
+        # Sec. 6: z ~ U(-1, 1)^62, c1 ~ Cat(10), c2, c3 ~ U(-1, 1); one generated batch serves D, Q and G.
         latent = self.noise(len(real)).to(self.device)
         _, cat, cont = self.split(latent)
         fake = self.G(latent)
 
-        # D and Q: max_D V(D, G) and max_Q L_I, on the same generated batch (Q reads the code back).
+        # Eq. (6), D's and Q's side: max_D V(D, G) and max_Q L_I (Eq. 5: Q reads the code back from G's image).
+        # As the official code, -lambda L_I sits in D's loss too, so Q's head trains with D's optimiser.
         real_logits, _, _ = self.D(real)
         fake_logits, cat_logits, cont_mean = self.D(fake.detach())
         li_cat, li_cont = info_lower_bound(cat_logits, cont_mean, cat, cont, c.q_std)
@@ -253,7 +248,7 @@ class InfoGAN(GANModel):
         d_loss.backward()
         opt_d.step()
 
-        # G: fool D *and* make the code readable by Q: min_G V - lambda L_I.
+        # Eq. (6), G's side: min_G V - lambda L_I: fool D (non-saturating V) *and* keep the code readable by Q.
         fake_logits, cat_logits, cont_mean = self.D(fake)
         g_li_cat, g_li_cont = info_lower_bound(cat_logits, cont_mean, cat, cont, c.q_std)
         g_adv = generator_loss(fake_logits, "non-saturating")
