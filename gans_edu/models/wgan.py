@@ -1,36 +1,24 @@
-"""WGAN (Arjovsky, Chintala & Bottou 2017, arXiv 1701.07875): a critic that estimates the Wasserstein distance.
+"""WGAN, Arjovsky, Chintala & Bottou 2017 (arXiv 1701.07875); official code martinarjovsky/WassersteinGAN (main.py).
 
-Map from the paper to the code:
+Paper -> code:
 
-* Eq. 3, the Kantorovich-Rubinstein dual ``W(P_r, P_g) = max_{||f||_L <= 1} E_r f(x) - E_g f(x)``,
-  estimated by a critic ``f_w`` with weights in a box ``[-c, c]`` (so ``f_w`` is K-Lipschitz for
-  some K) -> :func:`critic_loss` (its negative, minimised) and :func:`generator_loss`.
-* Algorithm 1: ``n_critic`` RMSProp steps on the critic, each on a fresh real batch and followed
-  by ``clip(w, -c, c)`` on every critic parameter, then one RMSProp step on G
-  -> :meth:`WGAN.train_step`, :func:`clip_weights`.
-* The official code (martinarjovsky/WassersteinGAN, ``main.py``) adds a schedule that is not in
-  the paper: 100 critic iterations for each of the first 25 generator steps and at every 500th
-  generator step, so the critic is close to optimal (and its loss a fair estimate of W) before G
-  follows it and again from time to time -> :meth:`WGAN.critic_iters` (``burst_iters=0`` turns it
-  off and gives Algorithm 1 exactly).
-* Networks: the official code trains DCGAN's convolutional networks by default (``main.py`` builds
-  ``models/dcgan.py``'s ``DCGAN_G`` / ``DCGAN_D``; ``--mlp_G`` / ``--mlp_D`` select the MLPs), with
-  batch norm in the critic, N(0, 0.02) weights and N(1, 0.02) batch-norm gains (``weights_init``),
-  and the critic's last layer giving the score with no sigmoid -> ``net="dcgan"``, built from
-  :mod:`gans_edu.models.dcgan` (for 28x28 digits with the official DCGAN MNIST code's dense hidden
-  layer) by :func:`build_networks`. Clipping covers every critic parameter, batch-norm gains and
-  biases included, as ``main.py``'s ``for p in netD.parameters(): p.data.clamp_(...)``.
-  ``net="mlp"``: the paper's MLP experiment (Sec. 4.3, Fig. 6; ``models/mlp.py``: 4 linear layers
-  with ReLU, 512 units, no batch norm) -> :class:`Generator` and :class:`Critic`; the 2-D toys
-  always use it, and so does WGAN-GP's toy script (``gan_toy.py``), so WGAN-GP
-  (:mod:`gans_edu.models.wgan_gp`) reuses :func:`build_networks` and only swaps the constraint
-  (and drops the critic's batch norm).
+* Eq. (3), ``max_{w in W} E f_w(x) - E f_w(g(z))``, the Kantorovich-Rubinstein dual (Eq. 2) over critics whose weights
+  lie in a box [-c, c] -> :func:`critic_loss` (its negative, minimised), :func:`generator_loss`.
+* Algorithm 1, lines 2-8 (n_critic RMSProp steps on the critic, each clipped by line 7) and lines 9-11 (one RMSProp
+  step on G) -> :meth:`WGAN.train_step`, :func:`clip_weights`.
+* Algorithm 1's defaults: alpha 5e-5, c 0.01, m 64, n_critic 5 -> :class:`WGANConfig`.
+* main.py, not in the paper: 100 critic steps for each of the first 25 G steps and every 500th
+  -> :meth:`WGAN.critic_iters` (``burst_iters=0``: Algorithm 1 exactly).
+* main.py's networks: DCGAN's, batch norm in the critic, no sigmoid, every parameter clipped, N(0, 0.02) weights
+  -> ``net="dcgan"``, :func:`build_networks` (WGAN-GP reuses it without the critic's batch norm).
+* Sec. 4.3 / models/mlp.py: 4 linear layers with ReLU, 512 units -> ``net="mlp"``, :class:`Generator`,
+  :class:`Critic` (always for the 2-D toys).
 
-Deviations: images live in [-1, 1], so the MLP G ends in tanh (``mlp.py`` ends in a linear layer);
-the official code's DCGAN networks take 2^k-pixel images (64x64 LSUN), ours the 28x28 digits with
-DCGAN's MNIST layout. The book's MNIST runs take the DCGAN networks (``MNIST_NET``), as ``main.py``; the MLPs
-reach only a few classes at a laptop budget (chapter 6). Budget deviations (cpu and smoke profiles, see
-:func:`make_config`): narrower networks, RMSProp at 2e-4 instead of 5e-5, and in the smoke profile shorter bursts.
+Deviations:
+
+* 28x28 digits with DCGAN's MNIST layout (a dense hidden layer), not main.py's 64x64 networks; the MLP G ends in tanh.
+* cpu and smoke profiles: narrower networks and RMSProp at 2e-4 instead of 5e-5 (lab notes, chapter 6); the smoke
+  profile's bursts are 10 critic steps instead of 100.
 """
 
 from __future__ import annotations
@@ -81,16 +69,11 @@ class WGANConfig:
 
 
 NETS = ("dcgan", "mlp")
-# The book's image default: main.py's DCGAN networks. The paper's MLP (Sec. 4.3) reached only 3-9 classes
-# in chapter 6's cpu budget. Measured with the DCGAN networks (cpu widths ngf=ndf=16, dense=128; the
-# project's classifier, 2,000 samples, one pinned thread), seed 0: at the paper's lr 5e-5 still noise
-# after 1,350 steps (FD 3,779, 1 class); at lr 2e-4, 1,350 steps: FD 368, all 10 classes. So the cpu
-# and smoke profiles train at 2e-4 (a budget deviation: the paper trains for ~10^5 generator steps);
-# the gpu profile keeps the paper's 5e-5 with 40,000 steps (not measured). These defaults, 1,000 steps,
-# seeds 0, 1, 2 (gans-edu train wgan --profile cpu, one pinned thread, 276-474 s): FD 546 / 670 / 556,
-# all 10 classes on every seed (rarest 4.8% / 2.85% / 4.7%), classifier score 6.6 / 5.9 / 6.5.
+# The book's image default: main.py's DCGAN networks (the paper's MLP reached only 3-9 classes at the cpu budget).
 MNIST_NET = "dcgan"
-CPU_LR = 2e-4  # 4x the paper's 5e-5, for a 5-minute budget (see above)
+# 4x the paper's 5e-5, for a 5-minute budget (at 5e-5 still noise after 1,350 steps: lab notes, chapter 6);
+# the gpu profile keeps 5e-5.
+CPU_LR = 2e-4
 
 
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANConfig:
@@ -221,21 +204,23 @@ class WGAN(GANModel):
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        # Algorithm 1, lines 2-8: train the critic, each iteration on a fresh real batch.
+        # Algorithm 1, line 2: n_critic critic iterations (main.py's bursts of 100 at times: critic_iters).
         for _ in range(self.critic_iters(self.g_steps)):
+            # Lines 3-4: a fresh batch of real data and a batch of prior samples.
             real, _ = draw()
             fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            # Line 5: the gradient of E f(x) - E f(g(z)), ascended by descending its negative (Eq. 3).
             real_scores, fake_scores = self.D(real), self.D(fake)
             d_loss = critic_loss(real_scores, fake_scores)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
-            opt_d.step()
-            clip_weights(self.D, self.config.clip)  # line 7, after every critic update
-        # Lines 9-10: one generator step against the (clipped) critic.
+            opt_d.step()  # line 6: RMSProp (Sec. 3: Adam made training unstable)
+            clip_weights(self.D, self.config.clip)  # line 7: clip(w, -c, c), after every critic update
+        # Line 9: a batch of prior samples; line 10: G's gradient of -E f(g(z)) through the clipped critic.
         g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size).to(self.device))))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
-        opt_g.step()
+        opt_g.step()  # line 11: RMSProp
         self.g_steps += 1
         return {
             "w_estimate": -d_loss.detach(),  # E f(x) - E f(G(z)) at the last critic step: the paper's curve
