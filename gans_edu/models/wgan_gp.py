@@ -1,39 +1,24 @@
-"""WGAN-GP (Gulrajani et al. 2017, arXiv 1704.00028): WGAN with a gradient penalty instead of clipping.
+"""WGAN-GP, Gulrajani et al. 2017 (arXiv 1704.00028): WGAN with a gradient penalty instead of clipping.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Eq. 3, ``L = E D(x_fake) - E D(x_real) + lambda E (||grad_x_hat D(x_hat)||_2 - 1)^2`` with
-  ``x_hat = eps x_real + (1 - eps) x_fake``, ``eps ~ U[0, 1]`` -> :func:`interpolate` (one eps
-  per sample) and :func:`gradient_penalty` (the norm over all non-batch dimensions), added to
-  the critic's loss in :meth:`WGANGP.critic_loss`. ProGAN reuses :func:`gradient_penalty`.
-* Algorithm 1 (lambda = 10, n_critic = 5, Adam alpha = 1e-4, beta1 = 0, beta2 = 0.9)
-  -> :class:`WGANGPConfig` defaults and :meth:`WGANGP.train_step`.
-* Sec. 4, "no critic batch normalization": the penalty is per sample, and batch norm would make
-  each sample's score depend on the others -> the critic is WGAN's with its batch norm removed
-  (:func:`gans_edu.models.wgan.build_networks` with ``critic_bn=False``; layer norm would be the
-  paper's drop-in, the authors' ``gan_mnist.py`` uses none).
-* 2-D toys: the official toy script (igul222/improved_wgan_training, ``gan_toy.py``) uses
-  lambda = 0.1, Adam(1e-4, beta1 0.5, beta2 0.9), 3 hidden ReLU layers of 512 units, batch 256,
-  2-d noise, 100,000 generator iterations -> :func:`make_config` for toys, with one change for
-  the budget: our runs are 1/25 to 1/5 of those iterations, so the toys train at Adam 1e-3 (the
-  rate ProGAN trains its WGAN-GP loss at, Karras et al. 2017, App. A) decayed linearly to 0 over
-  the run, as the authors' ``gan_cifar_resnet.py`` does (``DECAY = True``: ``lr * (1 - it / ITERS)``)
-  -> ``lr_decay`` and :meth:`WGANGP.plan`. Measured on 25 Gaussians, width 128, 5,000 steps:
-  lr 1e-4 reaches 11/25 modes, 1e-3 constant 24/25 but only 65% of samples near a mode; the
-  decay is what tightens the samples (8 Gaussians: 91% near a mode after 3,000 steps). The
-  paper's lambda = 10 fails on these tiny modes (std 0.018): 0-2 of 25 modes at either rate.
+* Eq. (3), ``L = E D(x_fake) - E D(x) + lambda E (||grad D(x_hat)||_2 - 1)^2`` -> :meth:`WGANGP.critic_loss`.
+* Algorithm 1, lines 4 and 6: ``x_hat = eps x + (1 - eps) x_fake``, one ``eps ~ U[0, 1]`` per sample -> :func:`interpolate`.
+* Algorithm 1, line 7: the penalty, the norm over all non-batch dimensions -> :func:`gradient_penalty` (ProGAN reuses it).
+* Algorithm 1, lines 2-12, with lambda 10, n_critic 5, Adam(1e-4, beta1 0, beta2 0.9), m 64 -> :meth:`WGANGP.train_step`,
+  :class:`WGANGPConfig`.
+* Sec. 4, no batch norm in the critic -> WGAN's :func:`~gans_edu.models.wgan.build_networks` with ``critic_bn=False``;
+  the networks are otherwise WGAN's, so only the Lipschitz constraint changes.
+* The official toy script gan_toy.py: lambda 0.1, Adam(1e-4, 0.5, 0.9), 3 ReLU layers of 512, batch 256, 2-d noise
+  -> :func:`make_config` for the toys.
 
-The networks are WGAN's (:mod:`gans_edu.models.wgan`, the same ``net`` for images): the MLPs, or
-with ``net="dcgan"`` DCGAN's convolutional G and critic (the official WGAN code's default; the
-authors' ``gan_mnist.py`` also trains a convolutional critic with no normalisation), the critic
-without batch norm; the toys always take the MLPs. Only the
-Lipschitz constraint changes, which is the paper's point. Deviations: MNIST uses WGAN's DCGAN
-layout (4x4 kernels, the dense hidden layer of DCGAN's MNIST code) rather than ``gan_mnist.py``'s
-5x5 kernels and widths, so that the comparison with WGAN changes one thing only; the cpu profile
-narrows the networks (WGAN's widths; a quarter of the width for the toys) and shortens the run
-(:func:`default_steps`). Its budget also changes the rate on MNIST (WGAN's cpu
-profile raises its rate fourfold, to 2e-4, and so does WGAN-GP's: Adam 4e-4 in the smoke and cpu
-profiles, where Algorithm 1's 1e-4 is still far from digits after 5 minutes; the gpu profile keeps 1e-4).
+Deviations:
+
+* MNIST: WGAN's DCGAN layout (4x4 kernels, a dense hidden layer), not gan_mnist.py's 5x5 kernels and widths.
+* toys: 1/25 to 1/5 of gan_toy.py's 100,000 iterations, so Adam 1e-3 (ProGAN's rate) decayed linearly to 0, as
+  gan_cifar_resnet.py's ``DECAY`` -> ``lr_decay``, :meth:`WGANGP.plan` (lab notes, chapter 7).
+* cpu and smoke profiles: WGAN's narrow widths (a quarter for the toys), shorter runs, and Adam 4e-4 on MNIST
+  instead of 1e-4 (lab notes, chapter 7); the gpu profile keeps 1e-4.
 """
 
 from __future__ import annotations
@@ -92,9 +77,7 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> WGANG
     else:  # WGAN's networks and widths (wgan.make_config), so that the two chapters compare the constraint only
         w = wgan.make_config(data, profile)
         # The budget's rate: four times Algorithm 1's, as WGAN's cpu profile (wgan.CPU_LR); the gpu profile keeps 1e-4.
-        # Measured (seed 0, 5 minutes on one thread, the cpu networks): at 1e-4, 614 steps, FD 2,368 and 3 classes;
-        # at 4e-4, 724 steps, FD 656 and all 10 classes (WGAN at its 2e-4, slowed by another job: FD 1,078, 5 classes);
-        # seed 1, both at full speed: 825 steps, FD 676, 10 classes (WGAN: 941 steps, FD 711, 10 classes). Chapter 7.
+        # At 1e-4 the cpu networks were still far from digits after 5 minutes (lab notes, chapter 7).
         lr = pick(smoke=CPU_LR, cpu=CPU_LR, gpu=1e-4, profile=profile)
         base = WGANGPConfig(net=w.net, ngf=w.ngf, ndf=w.ndf, dense=w.dense, width=w.width, lr=lr)
     return replace(base, **overrides)
@@ -176,7 +159,7 @@ class WGANGP(GANModel):
         return self.G(z)
 
     def critic_loss(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Eq. 3: ``E D(fake) - E D(real) + lambda * GP``; returns the loss and its parts (detached)."""
+        """Eq. (3) / Algorithm 1, line 7: ``E D(fake) - E D(real) + lambda * GP``; returns the loss and its parts (detached)."""
         w_estimate = self.D(real).mean() - self.D(fake).mean()
         gp, norms = gradient_penalty(self.D, real, fake)
         loss = -w_estimate + self.config.gp_lambda * gp
@@ -184,16 +167,18 @@ class WGANGP(GANModel):
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
-        self._set_lr()
-        # Algorithm 1, lines 2-9: n_critic critic steps, each on a fresh real batch and fresh noise.
+        self._set_lr()  # toys only: gan_cifar_resnet.py's linear decay (Algorithm 1 keeps alpha constant)
+        # Algorithm 1, line 2: n_critic critic steps.
         for _ in range(self.config.n_critic):
+            # Line 4: real data x and latent z, fresh for every critic step; line 5: x_fake = G(z).
             real, _ = draw()
             fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            # Lines 4, 6, 7: eps, x_hat and L = D(x_fake) - D(x) + lambda (||grad D(x_hat)||_2 - 1)^2, batch-averaged.
             d_loss, parts = self.critic_loss(real, fake)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()  # through the penalty too: it is part of the loss, not a side number
-            opt_d.step()
-        # Lines 10-11: one generator step.
+            opt_d.step()  # line 9: Adam step on the critic
+        # Line 11: a batch of latent variables; line 12: Adam step on G's loss -D(G(z)).
         g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size).to(self.device))))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
