@@ -1,49 +1,24 @@
-"""BEGAN (Berthelot, Schumm & Metz 2017, arXiv 1703.10717): boundary equilibrium GAN.
+"""BEGAN, Berthelot, Schumm & Metz 2017 (arXiv 1703.10717): an autoencoder D and a controlled balance k_t.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Sec. 3.1, the discriminator is an autoencoder and ``L(v) = |v - D(v)|^eta`` (eta = 1, the mean
-  absolute reconstruction error) -> :class:`AutoencoderD`, :func:`reconstruction_loss`.
-* Sec. 3.3, Eq. 4: ``L_D = L(x) - k_t L(G(z_D))``, ``L_G = L(G(z_G))``,
-  ``k_{t+1} = k_t + lambda_k (gamma L(x) - L(G(z_G)))``, with k_t clipped to [0, 1]
-  (k_0 = 0, lambda_k = 0.001) -> :meth:`BEGAN.train_step`, :func:`update_k`.
-* Sec. 3.2, gamma = E L(G(z)) / E L(x), the diversity ratio: lower gamma, sharper but less
-  diverse samples -> ``gamma``.
-* Sec. 3.4.1, the convergence measure ``M_global = L(x) + |gamma L(x) - L(G(z_G))|``
-  -> :func:`convergence_measure`.
-* Sec. 3.5 and Fig. 1, the networks -> :class:`Encoder`, :class:`Decoder`:
-  - 3x3 convolutions, each followed by an ELU, repeated (``repeat``, "typically 2") at every
-    resolution; no batch norm, no dropout, no transposed convolutions;
-  - the encoder downsamples by convolutions of stride 2, the number of filters growing linearly
-    with each downsampling (n, 2n, 3n, ...), and ends in a fully connected layer to the embedding
-    h, with no nonlinearity;
-  - the decoder maps h by a fully connected layer (no nonlinearity) to an ``s x s x n`` tensor
-    (the paper's 8x8), then blocks of 3x3 convolutions + ELU separated by nearest-neighbour
-    upsampling, and a last 3x3 convolution to the image;
-  - G has the decoder's architecture, with its own weights -> :class:`Generator`.
-* Sec. 3.5.1, optional skip connections (``skip``): the decoder's first tensor h0, upsampled to
-  each resolution, is concatenated to the input of that resolution's block.
-* Sec. 4.1: N_z = N_h = 64, z uniform in [-1, 1], Adam with learning rate 1e-4, batch size 16
-  -> :class:`BEGANConfig`.
+* Sec. 3.1, ``L(v) = |v - D(v)|^eta`` with eta = 1 -> :func:`reconstruction_loss`, :class:`AutoencoderD`.
+* Sec. 3.3, the diversity ratio ``gamma = E L(G(z)) / E L(x)`` (lower: sharper, less diverse) -> ``gamma``.
+* Sec. 3.4, ``L_D = L(x) - k_t L(G(z_D))``, ``L_G = L(G(z_G))``, ``k_{t+1} = k_t + lambda_k (gamma L(x) - L(G(z_G)))``
+  with k_t clipped to [0, 1], k_0 = 0, lambda_k = 0.001 -> :meth:`BEGAN.train_step`, :func:`update_k`.
+* Sec. 3.4.1, ``M_global = L(x) + |gamma L(x) - L(G(z_G))|`` -> :func:`convergence_measure`.
+* Sec. 3.5 / Fig. 1, 3x3 convolutions + ELU (``repeat`` per level), stride-2 downsampling, filters n, 2n, 3n, a linear
+  embedding h, nearest upsampling, no batch norm; G the decoder's architecture -> :class:`Encoder`, :class:`Decoder`,
+  :class:`Generator`; the optional skip connections -> ``skip``.
+* Sec. 4.1: N_z = N_h = 64, z ~ U(-1, 1), Adam lr 1e-4, batch 16 -> :class:`BEGANConfig`.
 
-The architecture follows the data: 28x28 digits start from a 7x7 tensor and upsample twice
-(7 -> 14 -> 28) where the paper's 32x32 and 64x64 images start from 8x8.
+Deviations (:data:`BOOK_NETWORKS`, set by :func:`make_config` in every profile; the dataclass defaults stay the paper's):
 
-Deviations (the book's defaults, :data:`BOOK_NETWORKS`, set by :func:`make_config` in every profile;
-the dataclass defaults stay the paper's):
-
-* the networks: a DCGAN-style generator (batch norm, tanh; :class:`DCGANStyleGenerator`) and a shallow
-  autoencoder whose code is batch-normalised (:class:`ShallowAutoencoderD`), as in DCGAN-style BEGAN
-  reimplementations. With the paper's networks (``arch_g="paper"``, ``arch_d="paper"``) BEGAN stays
-  collapsed at the budgets of this book, with the paper's hyperparameters and with a reimplementation's
-  (chapter 8 and its lab notes);
-* gamma 0.7 (the top of the paper's sweep): with these networks generated digits are never reconstructed
-  better than about 0.65 of the real error, so below that k_t stays at 0 and the controller never acts;
-* weights N(0, 0.02) for convolutions (DCGAN's initialisation, ``init="normal"``);
-* the learning-rate decay "when M_global stalls" (Sec. 4.1) is left out at these budgets; Adam's betas
-  (0.5, 0.999) are carpedm20/BEGAN-tensorflow's, since the paper gives none.
-
-The objective, the controller, lambda_k, k_0, N_z = N_h, z ~ U(-1, 1), Adam 1e-4 and batch 16 are the paper's.
+* networks: a DCGAN-style G (:class:`DCGANStyleGenerator`) and a shallow autoencoder with a batch-normalised code
+  (:class:`ShallowAutoencoderD`); the paper's stay collapsed at the book's budgets (lab notes, chapter 8).
+* gamma 0.7, not 0.5: with these networks k_t stays at 0 below about 0.65 (lab notes, chapter 8).
+* weights N(0, 0.02) (DCGAN's); Adam betas (0.5, 0.999) from carpedm20/BEGAN-tensorflow (the paper gives none);
+  no learning-rate decay when M_global stalls; 28x28 digits start the decoder at 7x7, not 8x8.
 """
 
 from __future__ import annotations
@@ -66,15 +41,15 @@ ARCHS_D = ("paper", "shallow")
 
 @dataclass
 class BEGANConfig:
-    """Hyperparameters of BEGAN. Defaults: the paper (Sec. 3.3, 3.5, 4.1) unless said otherwise."""
+    """Hyperparameters of BEGAN. Defaults: the paper (Sec. 3.3-3.5, 4.1) unless said otherwise."""
 
     h: int = 64  # Sec. 4.1: embedding h and noise N_z are both 64
     n: int = 128  # Sec. 3.5: filters n, 2n, 3n, ... by level; the value: carpedm20/BEGAN-tensorflow's conv_hidden_num
     repeat: int = 2  # Sec. 3.5: each 3x3 convolution "repeated a number of times (typically 2)"
     skip: bool = False  # Sec. 3.5.1: optional skip connections from h0 to every upsampling (off in the main results)
-    gamma: float = 0.5  # Sec. 3.2 diversity ratio; 0.5 is the figure most results use
-    lambda_k: float = 0.001  # Sec. 3.3: lambda_k = 0.001
-    k0: float = 0.0  # Sec. 3.3: k_0 = 0
+    gamma: float = 0.5  # Sec. 3.3 diversity ratio; 0.5 is the figure most results use
+    lambda_k: float = 0.001  # Sec. 3.4: lambda_k = 0.001
+    k0: float = 0.0  # Sec. 3.4: k_0 = 0
     lr: float = 1e-4  # Sec. 4.1: Adam, learning rate 0.0001
     betas: tuple[float, float] = (0.5, 0.999)  # not in the paper; carpedm20/BEGAN-tensorflow's
     batch_size: int = 16  # Sec. 4.1: batch size 16
@@ -337,7 +312,7 @@ class BEGAN(GANModel):
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         c, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         real, _ = draw()
-        # D: reconstruct real digits well and generated ones badly, weighted by k_t.
+        # Sec. 3.4, L_D = L(x) - k_t L(G(z_D)): reconstruct real digits well and generated ones badly.
         fake = self.G(self.noise(len(real)).to(self.device)).detach()  # G(z_D)
         loss_real = reconstruction_loss(self.D, real)
         loss_fake_d = reconstruction_loss(self.D, fake)
@@ -345,12 +320,13 @@ class BEGAN(GANModel):
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        # G: make its samples easy to reconstruct, with fresh noise z_G.
+        # Sec. 3.4, L_G = L(G(z_G)): G makes its samples easy to reconstruct, with fresh noise z_G.
         g_loss = reconstruction_loss(self.D, self.G(self.noise(c.batch_size).to(self.device)))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-        # The controller and the convergence measure use L(x) and L(G(z_G)).
+        # Sec. 3.4, k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1), proportional control;
+        # Sec. 3.4.1, M_global from the same two losses.
         lr_, lg_ = loss_real.detach(), g_loss.detach()
         k_used = self.k
         self.k = update_k(self.k, lr_, lg_, c.gamma, c.lambda_k)
