@@ -1,42 +1,25 @@
-"""ProGAN (Karras, Aila, Laine & Lehtinen 2017, arXiv 1710.10196): progressive growing of GANs.
+"""ProGAN, Karras, Aila, Laine & Lehtinen 2017 (arXiv 1710.10196); official code tkarras/progressive_growing_of_gans.
 
-Map from the paper to the code:
+Paper -> code:
 
-* Sec. 2, "Progressive growing": G and D start at 4x4 and grow together, one resolution at a
-  time; a new block fades in with a weight ``alpha`` rising linearly from 0 to 1 (Figure 2), in G
-  (the new block's toRGB output against the old toRGB output, upsampled) and in D (the new
-  fromRGB + block against the old fromRGB on the downsampled image), and the real images are
-  blended between the two resolutions the same way (App. A.1) -> :meth:`Generator.forward`,
-  :meth:`Discriminator.forward`, :func:`fade_real`. The schedule is counted in images shown
-  (App. A.1: 800k images to fade in, 800k to stabilise) -> :func:`schedule`.
-* Sec. 3, "Increasing variation using minibatch standard deviation": the standard deviation of
-  every feature at every position over the minibatch, averaged into one number, appended as an
-  extra constant feature map in D's last (4x4) block -> :func:`minibatch_stddev`.
-* Sec. 4.1, "Equalized learning rate": weights drawn from N(0, 1) and multiplied by the He
-  constant ``sqrt(2 / fan_in)`` on every forward pass, not at initialisation, so that Adam's
-  step is the same relative size for every layer -> :class:`EqualizedConv2d`, :class:`EqualizedLinear`.
-* Sec. 4.2, "Pixelwise feature vector normalization in the generator":
-  ``b = a / sqrt(mean_over_channels(a^2) + 1e-8)`` after each 3x3 convolution -> :func:`pixel_norm`.
-* App. A.1, training: the WGAN-GP loss (lambda = 10, one critic step per G step) plus the drift
-  term ``0.001 E D(x)^2`` that keeps D's output near zero; Adam lr 0.001, betas (0, 0.99),
-  eps 1e-8; an exponential moving average of G's weights with decay 0.999 for the samples (here
-  given as a half-life in images, 11k at the paper's batch of 16, shorter in the small profiles);
-  Table 2's architecture (two 3x3 convolutions per block, leaky ReLU 0.2, nearest-neighbour
-  upsampling, average-pool downsampling, no batch norm, linear output) -> :class:`ProGANConfig`,
-  :meth:`ProGAN.train_step`. The penalty is WGAN-GP's :func:`gans_edu.models.wgan_gp.gradient_penalty`:
-  its interpolation weight ``eps`` is a local variable of the penalty and never touches ``alpha``.
-* The official code (tkarras/progressive_growing_of_gans) resets Adam's moments whenever a phase
-  begins (``reset_opt_for_new_lod``) and builds the full networks from the start, so the EMA and
-  the optimisers see every weight; we do the same.
-* Sec. 5 / App. D, sliced Wasserstein distance on Laplacian-pyramid patches -> :mod:`gans_edu.metrics.swd`.
+* Sec. 2 / Fig. 2, growing from 4x4, a new block faded in with alpha rising 0 -> 1 in G (toRGB) and D (fromRGB)
+  -> :meth:`Generator.forward`, :meth:`Discriminator.forward`; real images blended the same way -> :func:`fade_real`.
+* App. A.1, 800k images to fade in a resolution and 800k to stabilise it -> :func:`schedule`.
+* Sec. 3, minibatch standard deviation, one extra feature map in D's 4x4 block -> :func:`minibatch_stddev`.
+* Sec. 4.1, equalized learning rate: N(0, 1) weights scaled by ``sqrt(2 / fan_in)`` on every forward pass
+  -> :class:`EqualizedConv2d`, :class:`EqualizedLinear`.
+* Sec. 4.2, pixel norm ``a / sqrt(mean_c(a^2) + 1e-8)`` after each 3x3 convolution of G -> :func:`pixel_norm`.
+* App. A.1, WGAN-GP (lambda 10, n_critic 1) + drift ``0.001 E D(x)^2``, Adam(1e-3, betas (0, 0.99), eps 1e-8), an EMA
+  of G with decay 0.999 -> :meth:`ProGAN.critic_loss`, :meth:`ProGAN.train_step`, :meth:`ProGAN.update_ema`.
+* Table 2, two 3x3 convolutions per block, leaky ReLU 0.2, nearest upsampling, average pooling, linear output
+  -> :class:`Generator`, :class:`Discriminator`; official code: full networks from the start, Adam reset at each phase.
+* Sec. 5 / App. D, sliced Wasserstein distance -> :mod:`gans_edu.metrics.swd`. ``progressive=False``: the non-growing baseline.
 
-Scale: the paper grows to 1024x1024 with 512 feature maps; the book grows MNIST padded to 32x32
-(4 -> 8 -> 16 -> 32) with at most 32 maps (8 at 32x32) and 6,000 images per phase in the cpu profile.
-Budget deviation: with 375 steps per phase instead of 50,000, the cpu profile trains at Adam lr 0.01
-instead of 0.001 (at 0.001 the networks barely leave their initialisation in a phase: 4x4 samples still
-grey after the first phase, 6-9 of the 10 digit classes at the end; see :func:`make_config`).
-``progressive=False`` trains the final-resolution networks from the start with the same losses
-(the paper's baseline for its 5.4x speed-up).
+Deviations:
+
+* MNIST padded to 32x32 (4 -> 32), at most 32 feature maps and 6,000 images per phase in the cpu profile (not 800k).
+* the EMA given as a half-life in images (11k at the paper's batch 16, shorter in the small profiles).
+* cpu profile: Adam lr 0.01 instead of 0.001, for its 375 steps per phase (lab notes, chapter 9).
 """
 
 from __future__ import annotations
@@ -134,7 +117,7 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> ProGA
         images_per_phase=pick(smoke=64, cpu=6_000, gpu=300_000, profile=profile),
         # Adam moves a weight by about lr per step (beta1 = 0), and the equalized weights are N(0, 1): a phase
         # of 800k images at batch 16 (50,000 steps) lets a weight travel 50 at lr 0.001, the cpu profile's 375
-        # steps only 0.4. The cpu profile raises the rate to 0.01 (a budget deviation, measured in chapter 9;
+        # steps only 0.4. The cpu profile raises the rate to 0.01 (a budget deviation, lab notes, chapter 9;
         # the official code's v2 presets also raise it, to 0.0015-0.003, at high resolutions: G_lrate_dict).
         lr=pick(smoke=1e-3, cpu=1e-2, gpu=1e-3, profile=profile),
         # the half-life keeps the paper's ratio to a phase only at paper scale (11k of 800k images); with
@@ -447,22 +430,25 @@ class ProGAN(GANModel):
         self.phase = phase
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
+        # Sec. 2 / App. A.1: the stage (resolution, fade-in alpha) from the images shown so far.
         phase, res, alpha = self.stage
-        self._enter_phase(phase)
+        self._enter_phase(phase)  # official code: Adam's moments reset when a phase begins
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
         real, _ = draw()
+        # App. A.1: real images at the current resolution, blended across a fade-in as G's output is.
         real = fade_real(self.prepare_real(real, res), alpha)  # (B, C, res, res)
         fake = self.G(self.noise(len(real)).to(self.device), res, alpha).detach()
+        # App. A.1: WGAN-GP's critic loss (Gulrajani et al., Eq. 3) + the drift term, one critic step (n_critic = 1).
         d_loss, parts = self.critic_loss(real, fake, res, alpha)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        # n_critic = 1: one G step per D step, on fresh noise.
+        # App. A.1, n_critic = 1: one G step per D step, on fresh noise (WGAN-GP's Algorithm 1, lines 11-12).
         g_loss = -self.D(self.G(self.noise(len(real)).to(self.device), res, alpha), res, alpha).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-        self.update_ema()
+        self.update_ema()  # App. A.1: the samples come from an average of G's weights (decay 0.999)
         self.images_seen += len(real)
         return {"critic_loss": d_loss.detach(), "g_loss": g_loss.detach(), **parts,
                 "resolution": torch.tensor(float(res), device=self.device), "alpha": torch.tensor(alpha, device=self.device)}
