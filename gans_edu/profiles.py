@@ -14,7 +14,6 @@ module asks :func:`pick` for a value per profile, e.g.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
@@ -44,21 +43,6 @@ def pick(*, smoke: T, cpu: T, gpu: T, profile: str | None = None) -> T:
     """Choose a value for ``profile`` (default: the active profile)."""
     profile = check_profile(profile) if profile else active_profile()
     return {"smoke": smoke, "cpu": cpu, "gpu": gpu}[profile]
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What a profile grants one training run.
-
-    Attributes:
-        steps: generator steps.
-        minutes: optional wall-clock cap (None: steps alone decide).
-        eval_n: samples drawn for metrics.
-    """
-
-    steps: int
-    minutes: float | None
-    eval_n: int
 
 
 def eval_n(profile: str | None = None) -> int:

@@ -23,6 +23,13 @@ def test_unknown_profile_names_the_valid_ones(monkeypatch):
         profiles.active_profile()
 
 
+def test_eval_n_per_profile():
+    """The number of samples the metrics use, per profile (the only budget profiles.py itself keeps)."""
+    assert [profiles.eval_n(p) for p in profiles.PROFILES] == [500, 2000, 10000]
+    with pytest.raises(ValueError, match="valid profiles"):
+        profiles.eval_n("fast")
+
+
 def test_device_helper():
     assert pick_device("cpu") == torch.device("cpu")
     assert pick_device().type in ("cpu", "cuda", "mps")
