@@ -1,44 +1,23 @@
-"""CycleGAN (Zhu, Park, Isola & Efros 2017, arXiv 1703.10593): unpaired image-to-image translation.
+"""CycleGAN, Zhu, Park, Isola & Efros 2017 (arXiv 1703.10593); official code junyanz/pytorch-CycleGAN-and-pix2pix.
 
-Two generators, ``G_ab: A -> B`` (the paper's G: X -> Y) and ``G_ba: B -> A``
-(the paper's F: Y -> X), and two discriminators, ``D_b`` (D_Y, judges domain B)
-and ``D_a`` (D_X). Here A is handwritten digits (offline MNIST, the dataset the
-model is trained on) and B printed digits (:mod:`gans_edu.printed`), which the
-model draws itself: the two domains are never paired.
+A is handwritten digits (the training data), B printed digits (:mod:`gans_edu.printed`), never paired.
+``G_ab`` / ``G_ba`` are the paper's G: X -> Y and F: Y -> X; ``D_b`` / ``D_a`` are D_Y and D_X.
 
-Map from the paper (and its official code, junyanz/pytorch-CycleGAN-and-pix2pix,
-``models/cycle_gan_model.py``, ``models/networks.py``, ``util/image_pool.py``)
-to the code:
+Paper -> code:
 
-* Eq. 1, the adversarial loss, in its least-squares form (Sec. 4, "Training
-  details": "we replace the negative log likelihood objective by a least-squares
-  loss") -> :func:`lsgan_loss`; G minimises (D(G(x)) - 1)^2,
-  D minimises (D(y) - 1)^2 + D(G(x))^2, **divided by 2** "which slows down the
-  rate at which D learns, relative to the rate of G" -> :func:`discriminator_loss`.
-* Eq. 2, the cycle-consistency loss ||F(G(x)) - x||_1 + ||G(F(y)) - y||_1 with
-  lambda = 10 (Eq. 3, Sec. 4) -> :func:`cycle_loss`.
-* Sec. 5.2 "Photo generation from paintings", the identity loss
-  ||G(y) - y||_1 + ||F(x) - x||_1: **each generator is fed an image of its own
-  target domain**, weight 0.5 lambda in the official code -> :func:`identity_loss`.
-* Sec. 4: D is updated "using a history of generated images rather than the
-  ones produced by the latest generators", a buffer of 50 -> :class:`ImagePool`
-  (``image_pool.py``: until full, store and return; then with probability 0.5
-  return a stored image and store the new one in its place).
-* Sec. 4 / Appendix 7.2: ResNet generator (c7s1-64, d128, d256, R256 x 6 or 9,
-  u128, u64, c7s1-3), 70x70 PatchGAN (C64-C128-C256-C512), instance norm,
-  weights from N(0, 0.02) -> :class:`ResnetGenerator`, :class:`PatchDiscriminator`.
-* Sec. 4: Adam, lr 0.0002, batch 1, "keep the same learning rate for the first
-  100 epochs and linearly decay the rate to zero over the next 100 epochs"
-  -> :func:`lr_factor` (here in steps: constant for the first half, then linear
-  to exactly 0 after the last step).
+* Eq. (1), the adversarial loss, least-squares (Sec. 4) -> :func:`lsgan_loss`; D's loss halved -> :func:`discriminator_loss`.
+* Eq. (2), the cycle loss ``||F(G(x)) - x||_1 + ||G(F(y)) - y||_1`` -> :func:`cycle_loss`.
+* Eq. (3), the full objective, lambda = 10 (Sec. 4) -> :meth:`CycleGAN.train_step`.
+* Sec. 5.2, the identity loss ``||G(y) - y||_1 + ||F(x) - x||_1``, weight 0.5 lambda (official) -> :func:`identity_loss`.
+* Sec. 4, D trained on a history of the 50 last generated images -> :class:`ImagePool` (official ``image_pool.py``).
+* Sec. 4 / App. 7.2, ResNet G, 70x70 PatchGAN, instance norm, weights N(0, 0.02) -> :class:`ResnetGenerator`,
+  :class:`PatchDiscriminator`, :func:`init_weights`.
+* Sec. 4, Adam 2e-4 (beta1 0.5), batch 1, constant lr for half the run, then linear to 0 -> :meth:`CycleGAN.plan`.
 
-Scaled to 28x28 digits (our choice, stated in the chapter): the generator keeps
-the paper's two down- and two up-sampling stages (28 -> 7 -> 28) with 3 residual
-blocks (the paper uses 6 at 128 pixels and 9 at 256); the PatchGAN has 2 strided
-layers instead of 3, so each of its 5 x 5 outputs sees a 34 x 34 patch (the
-whole digit) instead of 70 x 70. The cpu profile narrows both networks and uses
-batches of 16 instead of 1 so that training fits in minutes on one core; the
-losses, weights, pool and schedule are the paper's.
+Deviations:
+
+* 28x28 digits: 3 residual blocks (paper: 6 at 128, 9 at 256), a PatchGAN with 2 strided layers (34x34 patches).
+* the schedule counts steps, not epochs; cpu profile: narrower networks and batches of 16 instead of 1.
 """
 
 from __future__ import annotations
@@ -95,10 +74,8 @@ def make_config(data: Dataset, profile: str | None = None, **overrides: Any) -> 
     """The paper's settings; smaller profiles narrow the networks and batch images (never the losses)."""
     if data.kind != "image":
         raise ValueError(f"CycleGAN translates images, not the 2-D toy {data.name!r}")
-    # cpu: measured with `gans-edu train cyclegan --profile cpu` on one thread, 1,000 steps in 244-304 s:
-    # digit kept 70.9 / 71.5 / 72.8% handwritten -> printed, 85.8 / 83.5 / 87.0% printed -> handwritten (seeds 0-2).
-    # Wider nets (ngf 16 with 1 block; ndf 32), longer runs, lr 6e-4, no identity loss and lambda_cycle 5 all
-    # stayed at 64-74% handwritten -> printed in about the same time (chapter 10's table), so these widths stay.
+    # cpu: 1,000 steps in about 5 minutes on one thread; wider nets, longer runs, a higher rate and lighter losses
+    # did no better in about the same time (lab notes, chapter 10).
     budget = pick(smoke=dict(ngf=4, ndf=4, batch_size=4), cpu=dict(ngf=8, ndf=16, batch_size=16),
                   gpu=dict(ngf=32, ndf=32, batch_size=16), profile=profile)
     return replace(CycleGANConfig(), **{**budget, **overrides})
@@ -324,25 +301,26 @@ class CycleGAN(GANModel):
         cfg = self.config
         real_a, _ = draw()  # handwritten; labels never used
         real_b = self._draw_b()  # printed, drawn independently: no pairs
-        # Generators (Eq. 3): fool both discriminators, close both cycles, leave own-domain images alone.
+        # Eq. (3), the generators' side: L_GAN(G, D_Y) + L_GAN(F, D_X) + lambda L_cyc (+ Sec. 5.2's identity loss).
         fake_b = self.G_ab(real_a)  # A -> B
         fake_a = self.G_ba(real_b)  # B -> A
         for D in (self.D_a, self.D_b):
             D.requires_grad_(False)  # G's step must not fill D's gradients
+        # Eq. (1), least-squares (Sec. 4): each generator pushes D's score on its fakes towards 1.
         g_gan = lsgan_loss(self.D_b(fake_b), True) + lsgan_loss(self.D_a(fake_a), True)
         loss = g_gan
         zero = torch.zeros((), device=self.device)
         cyc, idt = zero, zero
-        if cfg.cycle_loss:
+        if cfg.cycle_loss:  # Eq. (2): F(G(x)) ~ x and G(F(y)) ~ y, weighted by lambda (Eq. 3)
             cyc = cycle_loss(real_a, self.G_ba(fake_b)) + cycle_loss(real_b, self.G_ab(fake_a))  # A->B->A, B->A->B
             loss = loss + cfg.lambda_cycle * cyc
-        if cfg.identity_loss and cfg.lambda_identity > 0:
+        if cfg.identity_loss and cfg.lambda_identity > 0:  # Sec. 5.2, weight 0.5 lambda as the official code
             idt = identity_loss(self.G_ab, self.G_ba, real_a, real_b)
             loss = loss + cfg.lambda_identity * cfg.lambda_cycle * idt
         self.optimizers["G"].zero_grad(set_to_none=True)
         loss.backward()
         self.optimizers["G"].step()
-        # Discriminators, on a history of fakes (the pool), their loss halved.
+        # Eq. (1), the discriminators' side (Sec. 4): least-squares, halved, on a history of 50 fakes (the pool).
         for D in (self.D_a, self.D_b):
             D.requires_grad_(True)
         d_b = discriminator_loss(self.D_b, real_b, self.pool_b.query(fake_b))
