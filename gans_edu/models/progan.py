@@ -18,8 +18,8 @@ Paper -> code:
 Deviations:
 
 * MNIST padded to 32x32 (4 -> 32), at most 32 feature maps and 6,000 images per phase in the cpu profile (not 800k).
-* the EMA given as a half-life in images (11k at the paper's batch 16, shorter in the small profiles).
-* cpu profile: Adam lr 0.01 instead of 0.001, for its 375 steps per phase (lab notes, chapter 9).
+* cpu profile: Adam lr 0.01 instead of 0.001, for its 375 steps per phase (lab notes, chapter 9); the EMA as a
+  half-life in images (the paper's 0.999 is 11k images at batch 16), shorter in the small profiles.
 """
 
 from __future__ import annotations
