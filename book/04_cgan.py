@@ -28,12 +28,13 @@
 # short live run shows the label taking hold; a reference run, trained once
 # for longer and shipped with the book, shows how far the same recipe goes.
 
-# %%
-# Set-up: on Colab, install the book's library (elsewhere it is already installed).
+# %% tags=["remove-cell"]
+# Set-up: on Colab, install the book's library at the release this chapter was written for
+# (elsewhere it is already installed and this cell does nothing; the built book leaves it out).
 import sys
 
 if "google.colab" in sys.modules:
-    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu"
+    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu@v0.2.0"
     pass
 
 # %% [markdown]

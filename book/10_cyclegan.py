@@ -49,12 +49,13 @@
 # printed. (We do not download a photo pair such as horse2zebra in any
 # profile: this chapter runs offline.)
 
-# %%
-# Set-up: on Colab, install the book's library (elsewhere it is already installed).
+# %% tags=["remove-cell"]
+# Set-up: on Colab, install the book's library at the release this chapter was written for
+# (elsewhere it is already installed and this cell does nothing; the built book leaves it out).
 import sys
 
 if "google.colab" in sys.modules:
-    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu"
+    # %pip install -q "gans-edu @ git+https://github.com/gans-edu/gans-edu@v0.2.0"
     pass
 
 # %%
