@@ -1,7 +1,7 @@
 # gans-edu: the commands a newcomer can guess.
 #   make test    the whole test suite (unit tests + every notebook, smoke profile)
 #   make book    build the Jupyter Book, executing every chapter (PROFILE=cpu by default here)
-#   make lint    ruff
+#   make lint    ruff, and actionlint on .github/workflows
 #   make bench   chapter experiments through the command line, timed
 PYTHON ?= python3
 VENV   ?= .venv
@@ -30,15 +30,14 @@ test-notebooks: install
 # Each profile keeps its own build folder and execution cache, so the cache never
 # serves outputs made under another profile.
 book: install
-	mkdir -p _build/$(PROFILE)
-	sed -e 's|execute_notebooks: force|execute_notebooks: cache\n  cache: _build/$(PROFILE)/.jupyter_cache|' \
-	    _config.yml > _build/$(PROFILE)/_config.yml
-	GANS_EDU_PROFILE=$(PROFILE) $(VENV)/bin/jupyter-book build . --config _build/$(PROFILE)/_config.yml \
+	$(PY) tools/book_config.py $(PROFILE)
+	GANS_EDU_PROFILE=$(PROFILE) TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build . --config _build/$(PROFILE)/_config.yml \
 	    --path-output _build/$(PROFILE) -W --keep-going
 	@echo "book: _build/$(PROFILE)/_build/html/index.html (profile $(PROFILE))"
 
 lint: install
 	$(VENV)/bin/ruff check gans_edu tests tools
+	$(VENV)/bin/actionlint
 
 sync-notebooks: install
 	$(VENV)/bin/jupytext --sync book/*.ipynb

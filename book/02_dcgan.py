@@ -140,11 +140,7 @@ notebook.budget(steps, data=f"{len(mnist)} digits", batch=model.config.batch_siz
 run = fit(model, mnist, steps=steps, desc="DCGAN on MNIST")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-viz.show_images(model.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[0],
-                title=f"DCGAN samples after {run.steps} steps")
-viz.plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[1])
-viz.plot_losses(run.history, ["d_real", "d_fake"], title="D's mean output", ax=axes[2])
+viz.training_panel(model, run, f"DCGAN samples after {run.steps:,} steps")
 plt.show()
 assert run.steps == steps and np.isfinite([r["g_loss"] for r in run.history]).all()
 

@@ -202,11 +202,7 @@ print(f"Frechet distance of 500 samples: {before['frechet_distance']:.0f} before
       f"{after['frechet_distance']:.0f} after {run.steps} steps")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-viz.show_images(model.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[0],
-                title=f"samples after {run.steps} steps")
-viz.plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[1])
-viz.plot_losses(run.history, ["d_real", "d_fake"], title="D's mean output (real targets 0.9)", ax=axes[2])
+viz.training_panel(model, run, d_title="D's mean output (real targets 0.9)")
 plt.show()
 assert run.steps == steps and np.isfinite([r["g_loss"] for r in run.history]).all()
 if nb.quality_checks:  # even a short run moves the samples well towards the digits

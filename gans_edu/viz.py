@@ -54,6 +54,17 @@ def compare_samples(models: dict, n: int = 64, seed: int = 1, nrow: int = 8, siz
     return fig
 
 
+def training_panel(model, run, title: str | None = None, d_title: str = "D's mean output", seed: int = 1) -> Figure:
+    """The figure that follows a training run: 64 samples, the two losses, and D's mean output on real and
+    generated batches (``d_real``/``d_fake`` of the run's history), side by side."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    show_images(model.sample(64, generator=torch.Generator().manual_seed(seed)), nrow=8, ax=axes[0],
+                title=title or f"samples after {run.steps:,} steps")
+    plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[1])
+    plot_losses(run.history, ["d_real", "d_fake"], title=d_title, ax=axes[2])
+    return fig
+
+
 def save_images(images: torch.Tensor, path: str | IO[bytes], nrow: int | None = None, title: str | None = None) -> None:
     """Write a grid of images (or 2-D points, as a scatter plot) to a PNG file (a path or a binary file object),
     captioned with ``title`` if given."""

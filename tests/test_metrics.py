@@ -108,3 +108,31 @@ def test_compare_table_puts_models_side_by_side_with_one_real_column():
     assert t["a"].tolist()[:2] == [10.0, 5.0] and t["b"].tolist()[:2] == [20.0, 6.0]
     assert t["real data"].tolist() == [1.0, 9.0, 0.99]  # the row only b has keeps b's baseline
     assert t["a"].isna().tolist() == [False, False, True]
+
+
+def test_calibration_copies_have_the_flaw_they_are_named_for():
+    """The calibration columns are real data with a known flaw: blurring must cost Frechet distance and recall,
+    dropping half the classes must leave five classes and cost recall, while both keep precision."""
+    from gans_edu.data import load_dataset
+    from gans_edu.metrics import evaluate, metrics_table
+
+    real = load_dataset("mnist", "train", verbose=False).x[-500:]
+    report = evaluate(real, "mnist")
+    cal = report["calibration"]
+    blurred, half = cal["blurred real digits"], cal["real digits 0-4 only"]
+    assert blurred["frechet_distance"] > 5 * report["real"]["frechet_distance"]
+    assert half["classes_present"] == 5 and report["real"]["classes_present"] == 10
+    assert half["recall"] < report["real"]["recall"] - 0.2 and blurred["recall"] < report["real"]["recall"] - 0.2
+    assert half["precision"] > 0.8
+    table = metrics_table(report, "copy")
+    assert list(table.columns) == ["copy", "real data", "blurred real digits", "real digits 0-4 only", "better"]
+    assert "blurred real digits" not in metrics_table(report, "copy", calibration=False).columns
+
+
+def test_toy_calibration_covers_half_the_modes():
+    from gans_edu.data import load_dataset
+    from gans_edu.metrics import evaluate
+
+    report = evaluate(load_dataset("8gaussians", "train", verbose=False).x[:400], "8gaussians")
+    assert report["calibration"]["real points, half the modes"]["modes_covered"] == 4
+    assert report["model"]["modes_covered"] == 8

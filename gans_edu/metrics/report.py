@@ -52,16 +52,20 @@ def evaluate(samples: torch.Tensor, dataset: str | Dataset, labels: torch.Tensor
     return report
 
 
-def metrics_table(report: dict[str, dict], title: str = "model"):
-    """A pandas table: one row per metric, columns ``title`` and ``real data``, plus which way is better."""
+def metrics_table(report: dict[str, dict], title: str = "model", calibration: bool = True):
+    """A pandas table: one row per metric, columns ``title`` and ``real data``, then (``calibration``) the
+    calibration copies of real data with a known flaw (blurred; half the classes or modes: see
+    :func:`gans_edu.metrics.image.calibration`) that give the numbers a scale, and which way is better."""
     import pandas as pd
 
+    extra = report.get("calibration", {}) if calibration else {}
     rows = []
     swd = [(k, f"SWD x1e3, {k[4:]}x{k[4:]} level", "lower") for k in report["model"] if k.startswith("swd_")]
     for key, label, better in ROWS + swd:
         if key in report["model"]:
-            rows.append({"metric": label, title: report["model"][key], "real data": report["real"].get(key),
-                         "better": better})
+            row = {"metric": label, title: report["model"][key], "real data": report["real"].get(key)}
+            row.update({name: summary.get(key) for name, summary in extra.items()})
+            rows.append({**row, "better": better})
     return pd.DataFrame(rows).set_index("metric")
 
 
@@ -74,6 +78,8 @@ def compare_table(reports: dict[str, dict]):
     tables = {label: metrics_table(report, label) for label, report in reports.items()}
     columns = pd.concat([t[[label]] for label, t in tables.items()], axis=1)
     baseline = None
-    for t in tables.values():
-        baseline = t[["real data", "better"]] if baseline is None else baseline.combine_first(t[["real data", "better"]])
-    return columns.join(baseline)
+    for label, t in tables.items():
+        rest = t.drop(columns=[label])
+        baseline = rest if baseline is None else baseline.combine_first(rest)
+    order = ["real data"] + [c for c in baseline.columns if c not in ("real data", "better")] + ["better"]
+    return columns.join(baseline[order])

@@ -1,0 +1,44 @@
+"""Write the Jupyter Book config for one profile: ``_build/<profile>/_config.yml``.
+
+    python tools/book_config.py cpu
+
+The committed ``_config.yml`` executes every notebook afresh ("force"), so a plain ``jupyter-book build .``
+can never show outputs made under another profile. ``make book`` builds from this generated copy instead:
+execution cached per profile (``_build/<profile>/.jupyter_cache``: fast rebuilds, never mixed between
+profiles) and the profile named in every page's footer.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gans_edu.profiles import PROFILES, check_profile  # noqa: E402
+
+
+def book_config(profile: str) -> dict:
+    """The committed config with execution cached per profile and the profile in the footer."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"].update(execute_notebooks="cache", cache=f"_build/{profile}/.jupyter_cache")
+    footer = config.setdefault("html", {}).get("extra_footer", "")
+    config["html"]["extra_footer"] = (f"<p>Outputs made in the <b>{profile}</b> profile "
+                                      f"(<code>GANS_EDU_PROFILE={profile}</code>).</p>" + footer)
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profile", help=f"one of: {', '.join(PROFILES)}")
+    profile = check_profile(parser.parse_args().profile)
+    out = ROOT / "_build" / profile / "_config.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(book_config(profile), sort_keys=False))
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
