@@ -594,6 +594,8 @@ grads = g_gradients(minimax)
 print(f"after {minimax_steps} minimax steps: mean D(G(z)) {float(grads['D(G(z))'].mean()):.3f}, "
       f"|grad| minimax {grads['minimax']:.2e}, non-saturating {grads['non-saturating']:.2e} "
       f"(ratio {grads['non-saturating'] / max(grads['minimax'], 1e-12):.0f}x)")
+if nb.quality_checks:  # what the answer below says
+    assert float(grads["D(G(z))"].mean()) < 0.1 and grads["non-saturating"] > 10 * grads["minimax"], grads
 
 # %% [markdown]
 # Once $D$ rejects the samples ($D(G(z))$ near 0), the minimax gradient is a
