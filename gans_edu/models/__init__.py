@@ -1,8 +1,14 @@
 """The model registry: one entry per paper, shared by the command line and the book.
 
 A model's module provides ``make_config(data, profile, **overrides)``,
-``default_steps(data, profile)`` and the model class (``MODEL_CLASS`` in the
-entry). A paper not yet written is listed with ``module=None``.
+``default_steps(data, profile)`` and the model class (``cls`` in the entry).
+A module whose config picks between classes also provides
+``model_class(config)``, which :func:`build_model` asks instead: ``improved-gan``
+builds the Sec. 5 semi-supervised model when ``semi_supervised=True`` (a mode of
+the same paper, model and config, not a registry name of its own: the command
+line, the checkpoints and the reference ``improved-gan-semi`` say
+``improved-gan`` with ``semi_supervised=True``). A paper not yet written is
+listed with ``module=None``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ class ModelInfo:
     name: str
     paper: str
     module: str | None  # None: chapter not written yet
-    cls: str | None
+    cls: str | None  # the model class (the module's ``model_class(config)`` decides where it has one)
     datasets: tuple[str, ...]
     default_dataset: str
 
@@ -88,7 +94,6 @@ def build_model(
     """Build model ``name`` for ``data``: from a saved ``config`` dict, or the profile's config plus ``overrides``."""
     check_model_dataset(name, data.name)
     mod = _module(name)
-    cls = getattr(mod, model_info(name).cls)
     if config is not None:
         cfg_cls = type(mod.make_config(data, profile))
         known = {f.name for f in fields(cfg_cls)}
@@ -99,6 +104,7 @@ def build_model(
         if unknown:
             raise ValueError(f"unknown config field(s) {', '.join(unknown)} for {name!r}; valid: {', '.join(known)}")
         cfg = mod.make_config(data, profile, **overrides)
+    cls = mod.model_class(cfg) if hasattr(mod, "model_class") else getattr(mod, model_info(name).cls)
     return cls(cfg, data.sample_shape, device)
 
 

@@ -1,78 +1,59 @@
-"""Improved Techniques for Training GANs (Salimans et al. 2016, arXiv 1606.03498).
+"""Improved Techniques for Training GANs (Salimans et al. 2016, arXiv 1606.03498): the Sec. 3 techniques.
 
-The seed survey's "Improved DCGANs": the DCGAN architecture (:mod:`gans_edu.models.dcgan`)
-plus a handful of tricks, each a small piece that other models can reuse.
+The seed survey's "Improved DCGANs": the DCGAN architecture (:mod:`gans_edu.models.dcgan`) plus a
+handful of techniques, each a small piece that other models can reuse, each behind a switch of
+:class:`ImprovedGANConfig`. The paper's Sec. 5, semi-supervised learning, is
+:mod:`gans_edu.models.improved_gan_semi` (the same registry name with ``semi_supervised=True``:
+:func:`model_class` picks the model).
 
-Map from the paper to the code:
+Map from the paper (and the official code, openai/improved-gan) to the code, top to bottom:
 
-* Sec. 3.1, feature matching: G minimises ``|| E f(x) - E f(G(z)) ||_2^2`` with
-  ``f`` an intermediate layer of D (the official MNIST code matches D's last
-  hidden layer) -> :func:`feature_matching_loss`, ``Discriminator(..., features=True)``.
+* Sec. 3.1, feature matching: G minimises ``|| E f(x) - E f(G(z)) ||_2^2`` with ``f`` an intermediate
+  layer of D (the official MNIST code matches D's last hidden layer) -> :func:`feature_matching_loss`,
+  ``Discriminator(..., features=True)``.
 * Sec. 3.2, minibatch discrimination: ``M = f(x) T`` in ``R^{B x C}``,
-  ``c_b(x_i, x_j) = exp(-||M_{i,b} - M_{j,b}||_L1)``, ``o_b(x_i) = sum_j c_b(x_i, x_j)``,
-  appended to D's features -> :class:`MinibatchDiscrimination` (B = 100, C = 5 as in
-  the official code openai/improved-gan; the paper gives no values).
-* Sec. 3.3, historical averaging: add ``|| theta - (1/t) sum_i theta[i] ||^2`` to
-  each player's cost -> :class:`HistoricalAverage`.
-* Sec. 3.4, one-sided label smoothing: real targets ``alpha`` (paper: "like .9";
-  the released ImageNet code uses 0.75), fake targets stay 0 ->
-  :func:`discriminator_loss`.
-* Sec. 3.5, virtual batch normalisation: each example is normalised with the
-  statistics of a reference batch fixed at the start of training, plus the example
-  itself; used in G -> :class:`VirtualBatchNorm2d`, :class:`VBNGenerator`.
-* Sec. 4, the Inception score ``exp(E_x KL(p(y|x) || p(y)))`` with 10 splits ->
-  :func:`gans_edu.metrics.image.classifier_score` (the book's MNIST classifier stands in
-  for the Inception network: the numbers are not comparable with Inception scores).
-* Sec. 5, semi-supervised learning: D becomes a (K+1)-class classifier whose
-  "fake" logit is fixed at 0, so ``D(x) = Z(x) / (Z(x) + 1)`` with
-  ``Z(x) = sum_k exp(l_k(x))``; D's loss is the supervised cross-entropy on the
-  labelled examples plus the unsupervised GAN loss, written with logsumexp and
-  softplus as in the official code; G uses feature matching on D's last hidden
-  layer -> :func:`semi_supervised_d_loss`, :meth:`ImprovedGAN.train_step`.
-  This mode uses the official MNIST code's networks and training
-  (openai/improved-gan, ``mnist_svhn_cifar10/train_mnist_feature_matching.py``
-  and its ``nn.py``): D an MLP 784-1000-500-250-250-250-10 with weight
-  normalisation, a data-dependent initialisation on 500 digits, ReLU, Gaussian
-  noise of std 0.3 on the input and 0.5 after each hidden layer, all on data in
-  [0, 1] (:class:`SSLDiscriminator`, :class:`WNLinear`); G an MLP
-  100-500-500-784 with batch norm, softplus and a weight-normalised sigmoid
-  output, noise U(0, 1) (:class:`SSLGenerator`); the code's own Adam, whose
-  epsilon sits inside the square root (:class:`OfficialAdam`), lr 0.003, beta1
-  0.5, batch 100, all 100 labelled digits in every step; the classifier is a
-  running average of D's weights (``D_avg``).
+  ``c_b(x_i, x_j) = exp(-||M_{i,b} - M_{j,b}||_L1)``, ``o_b(x_i) = sum_j c_b(x_i, x_j)``, appended to D's
+  features -> :class:`MinibatchDiscrimination` (B = 100, C = 5 as in the official code).
+* Sec. 3.3, historical averaging: add ``|| theta - (1/t) sum_i theta[i] ||^2`` to each player's cost
+  -> :class:`HistoricalAverage`.
+* Sec. 3.4, one-sided label smoothing: real targets ``alpha`` ("like .9"), fake targets stay 0
+  -> :func:`discriminator_loss`.
+* Sec. 3.5, virtual batch normalisation: each example is normalised with the statistics of a reference
+  batch fixed at the start of training, plus the example itself; used in G -> :class:`VirtualBatchNorm2d`,
+  :class:`VirtualBatchNorm1d`, :class:`VBNGenerator`.
+* The networks: DCGAN's D with its last layer split into features and a logit -> :class:`Discriminator`;
+  DCGAN's G (:class:`gans_edu.models.dcgan.Generator`). On the 2-D toys, MLPs -> :class:`ToyGenerator`,
+  :class:`ToyDiscriminator`.
+* One training step (D then G, each technique where its switch is on) -> :meth:`ImprovedGAN.train_step`;
+  the chapter's ablation variants -> :data:`ABLATION` (tools/ablation_improved_gan.py runs them over seeds).
+* Sec. 4, the Inception score ``exp(E_x KL(p(y|x) || p(y)))`` with 10 splits
+  -> :func:`gans_edu.metrics.image.classifier_score`.
 
-On the 2-D toys (25 Gaussians and the others) the same techniques run on MLPs
-(:class:`ToyGenerator` with batch norm, or virtual batch norm through
-:class:`VBNGenerator` and :class:`VirtualBatchNorm1d`; :class:`ToyDiscriminator`
-whose last hidden layer feeds feature matching and minibatch discrimination), sized
-as the book's other toy MLPs (3 hidden layers of 256 in the cpu profile, Adam lr
-1e-3, betas (0.5, 0.9), 2-d noise); batch 64 and 25 minibatch kernels to keep the
-pairwise distances affordable on a CPU. :data:`ABLATION` lists the chapter's
-ablation variants (tools/ablation_improved_gan.py runs them over seeds).
+Deviations:
 
-Deviations: the networks of the Sec. 3 techniques are DCGAN's convolutional ones
-(the paper's MNIST networks are MLPs) and the cpu profile halves their width.
-Historical averaging's weight is not given in the paper; we use 1. In
-semi-supervised mode: the running average of D is bias-corrected (the official
-``a += 0.0001 (p - a)`` starts from 0 and is meant for 180,000 steps; ours are
-14,000 in the cpu profile) and decays at 0.999 instead of 0.9999; the cpu profile halves the MLPs'
-widths (a budget, as elsewhere in the book); our MNIST offline has 4,000
-unlabelled training digits instead of 60,000.
+* The networks of the Sec. 3 techniques are DCGAN's convolutional ones (the paper's MNIST networks are
+  MLPs); the smoke and cpu profiles narrow them.
+* Historical averaging's weight is not in the paper; we use 1. The smoothed real target is the paper's
+  0.9 (the released ImageNet code uses 0.75).
+* The Inception network is replaced by the book's MNIST classifier: the scores are not comparable with
+  Inception scores.
+* On the 2-D toys (no setting in the paper), the toy MLPs of the book's other models (3 hidden layers of
+  256 in the cpu profile, Adam lr 1e-3, betas (0.5, 0.9), 2-d noise), with batch 64 and 25 minibatch
+  kernels to keep the pairwise distances affordable on a CPU.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import weight_norm
 
 from gans_edu.data import Dataset
-from gans_edu.models.base import Draw, GANModel, average_weights, lr_factor, set_learning_rate
+from gans_edu.models.base import Draw, GANModel, lr_factor, set_learning_rate
 from gans_edu.models.dcgan import Generator as DCGANGenerator
 from gans_edu.models.dcgan import _d_block, init_weights, layout
 from gans_edu.models.gan import generator_loss
@@ -231,165 +212,6 @@ class VBNGenerator(nn.Module):
         return self.net(z.view(self.z_view))  # (B, z) -> (B, C, H, W), or (B, 2) for the toy G
 
 
-class GaussianNoise(nn.Module):
-    """Additive N(0, std^2) noise while training (the official semi-supervised MNIST D); identity in eval mode."""
-
-    def __init__(self, std: float) -> None:
-        super().__init__()
-        self.std = std
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.add(x, torch.randn_like(x), alpha=self.std) if self.training and self.std > 0 else x  # x + std * eps
-
-
-# --------------------------------------------------------------------------- Sec. 5: the official MNIST networks
-
-
-class WNLinear(nn.Module):
-    """A weight-normalised dense layer as in the official MNIST code (``nn.DenseLayer``, Salimans & Kingma 2016).
-
-    ``W = theta * scale / ||theta||`` per output unit, ``theta ~ N(0, 0.1)``, ``scale`` starting at 1. The scale is
-    trained only where the official code says ``train_scale=True`` (D's output layer); elsewhere it is set once by
-    :meth:`data_init` and then fixed (a buffer). :meth:`data_init` is the code's data-dependent initialisation:
-    on a batch, it sets ``scale`` and ``bias`` so that every unit's pre-activation has mean 0 and variance 1.
-    """
-
-    def __init__(self, n_in: int, n_out: int, train_scale: bool = False, init_std: float = 0.1) -> None:
-        super().__init__()
-        self.theta = nn.Parameter(torch.randn(n_out, n_in) * init_std)
-        self.bias = nn.Parameter(torch.zeros(n_out))
-        if train_scale:
-            self.scale = nn.Parameter(torch.ones(n_out))
-        else:
-            self.register_buffer("scale", torch.ones(n_out))
-
-    def weight(self) -> torch.Tensor:
-        return self.theta * (self.scale / self.theta.norm(dim=1)).unsqueeze(1)  # (out, in), rows of norm `scale`
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight(), self.bias)
-
-    @torch.no_grad()
-    def data_init(self, x: torch.Tensor) -> torch.Tensor:
-        """Set scale and bias from the batch ``x`` (mean 0, std 1 per unit); returns the normalised pre-activations."""
-        a = F.linear(x, self.weight())
-        mean, std = a.mean(0), a.std(0, unbiased=False)
-        self.scale.div_(std)
-        self.bias.copy_(-mean / std)
-        return (a - mean) / std
-
-
-class SSLDiscriminator(nn.Module):
-    """The official semi-supervised MNIST D: an MLP 784-1000-500-250-250-250-K with weight normalisation and ReLU,
-    Gaussian noise (std 0.3) on the input and (std 0.5) after every hidden layer, K class logits.
-
-    Inputs are the book's images in [-1, 1]; the official code's data are in [0, 1] (the noise stds are
-    relative to that range), so D first maps ``x -> (x + 1) / 2``.
-    """
-
-    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
-        super().__init__()
-        widths = [math.prod(sample_shape), *cfg.ssl_d_widths]
-        self.hidden = nn.ModuleList([WNLinear(a, b) for a, b in zip(widths[:-1], widths[1:])])
-        self.out = WNLinear(widths[-1], cfg.num_classes, train_scale=True)
-        self.input_noise = GaussianNoise(cfg.d_input_noise)
-        self.hidden_noise = GaussianNoise(cfg.d_hidden_noise)
-        self.feature_dim = widths[-1]
-        self.mbd = None  # no minibatch discrimination in the official MNIST D
-
-    def forward(self, x: torch.Tensor, features: bool = False):
-        """Logits ``(B, K)``; with ``features=True`` also the last hidden layer ``(B, 250)`` (before its noise),
-        the layer that feature matching uses (the official ``layers[-3]``)."""
-        h = self.input_noise((x.flatten(1) + 1) / 2)  # (B, C, H, W) in [-1, 1] -> (B, CHW) in [0, 1], plus noise
-        f = h
-        for layer in self.hidden:
-            f = F.relu(layer(h))
-            h = self.hidden_noise(f)
-        logits = self.out(h)
-        return (logits, f) if features else logits
-
-    @torch.no_grad()
-    def data_init(self, x: torch.Tensor) -> None:
-        """The official code's ``init_param(trainx[:500])``: layer by layer, noise on, as in its init pass."""
-        h = self.input_noise((x.flatten(1) + 1) / 2)
-        for layer in self.hidden:
-            h = self.hidden_noise(F.relu(layer.data_init(h)))
-        self.out.data_init(h)
-
-
-class SSLGenerator(nn.Module):
-    """The official semi-supervised MNIST G: ``z ~ U(0, 1)^100`` -> 500 -> 500 (dense, batch norm without gain,
-    softplus) -> 784 (weight-normalised dense, sigmoid). Its output in [0, 1] is mapped to the book's [-1, 1]."""
-
-    def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.sample_shape, self.z_dim = tuple(sample_shape), cfg.z_dim
-        widths = [cfg.z_dim, *cfg.ssl_g_widths]
-        layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            lin = nn.Linear(a, b, bias=False)  # the batch norm's shift replaces the bias, as in nn.batch_norm
-            nn.init.xavier_uniform_(lin.weight)  # Lasagne's default (Glorot uniform)
-            layers += [lin, nn.BatchNorm1d(b, affine=False), _Shift(b), nn.Softplus()]
-        self.body = nn.Sequential(*layers)
-        self.out = nn.Linear(widths[-1], math.prod(sample_shape))
-        nn.init.xavier_uniform_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-        weight_norm(self.out)  # nn.l2normalize: unit-norm rows times a trained scale that starts at 1
-        nn.init.ones_(self.out.parametrizations.weight.original0)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = torch.sigmoid(self.out(self.body(z.flatten(1))))  # (B, z) -> (B, CHW) in [0, 1]
-        return (2 * x - 1).view(-1, *self.sample_shape)  # the book's range [-1, 1]
-
-
-class OfficialAdam(torch.optim.Optimizer):
-    """Adam exactly as the official code's ``nn.adam_updates``: ``p -= lr * m_hat / sqrt(v_hat + 1e-8)``.
-
-    The only difference from ``torch.optim.Adam`` (``m_hat / (sqrt(v_hat) + eps)``) is where the epsilon sits: inside
-    the square root it acts like ``eps = 1e-4``, which slows the parameters whose gradients are that small (G's
-    first layers get gradients around 1e-5 here) instead of moving them at the full learning rate.
-    """
-
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
-
-    @torch.no_grad()
-    def step(self, closure=None):  # noqa: D102
-        # The same arithmetic on all parameters at once (torch._foreach_*): one call per operation instead of one
-        # per operation and parameter, which matters for the semi-supervised MLPs' many small tensors.
-        for group in self.param_groups:
-            (b1, b2), lr, eps = group["betas"], group["lr"], group["eps"]
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            for p in params:
-                if not self.state[p]:
-                    self.state[p].update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
-                self.state[p]["step"] += 1
-            steps = [self.state[p]["step"] for p in params]
-            grads = [p.grad for p in params]
-            m = [self.state[p]["exp_avg"] for p in params]
-            v = [self.state[p]["exp_avg_sq"] for p in params]
-            torch._foreach_lerp_(m, grads, 1 - b1)  # m <- b1 m + (1 - b1) g
-            torch._foreach_mul_(v, b2)
-            torch._foreach_addcmul_(v, grads, grads, value=1 - b2)  # v <- b2 v + (1 - b2) g^2
-            denom = torch._foreach_div(v, [1 - b2**t for t in steps])  # v_hat
-            torch._foreach_add_(denom, eps)
-            torch._foreach_sqrt_(denom)  # sqrt(v_hat + eps)
-            torch._foreach_addcdiv_(params, m, denom, [-lr / (1 - b1**t) for t in steps])  # p -= lr m_hat / sqrt(v_hat + eps)
-
-
-class _Shift(nn.Module):
-    """A learned per-unit shift (the ``b`` of the official batch-norm layer with ``g=None``: no gain)."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__()
-        self.b = nn.Parameter(torch.zeros(n))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.b
-
-
 # --------------------------------------------------------------------------- config
 
 
@@ -409,7 +231,7 @@ class ImprovedGANConfig:
     real_target: float = 0.9  # Sec. 3.4 "like .9"; the released ImageNet code uses 0.75
     virtual_batchnorm: bool = True  # Sec. 3.5, in G
     vbn_ref_size: int = 64  # size of the reference batch (the paper fixes "a reference batch"; our choice)
-    # Semi-supervised learning (Sec. 5).
+    # Semi-supervised learning (Sec. 5, gans_edu.models.improved_gan_semi).
     semi_supervised: bool = False
     num_classes: int = 10  # K
     labels_per_class: int = 10  # 100 labels on MNIST, the paper's headline setting
@@ -421,7 +243,7 @@ class ImprovedGANConfig:
     ssl_init_size: int = 500  # official: data-dependent initialisation on trainx[:500]
     # The classifier is a running average of D's weights (official: a += 0.0001 (p - a), i.e. decay 0.9999, over
     # 180,000 steps, so it averages the last ~1/18 of the run). Ours are 14,000 steps: decay 0.999 averages the
-    # last ~1,000, a similar share; bias-corrected (see ImprovedGAN._update_average). 0: D's own weights.
+    # last ~1,000, a similar share; bias-corrected (see SemiSupervisedGAN._update_average). 0: D's own weights.
     ema_decay: float = 0.999
     # Learning rate: constant until this share of the run, then linear to 0 at its end (1.0: constant, as the
     # official MNIST code; its CIFAR-10 code, train_cifar_feature_matching.py, decays over the last third: 2/3).
@@ -459,11 +281,6 @@ class ImprovedGANConfig:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay} (official: 0.9999; 0: D's own weights)")
 
 
-# Official MNIST code: Adam lr 0.003, beta1 0.5, batch 100; G with batch norm, D without minibatch features.
-SEMI_SUPERVISED = dict(lr=3e-3, batch_size=100, minibatch_discrimination=False, virtual_batchnorm=False,
-                       label_smoothing=False)
-
-
 # The ablation's variants (chapter 3, tools/ablation_improved_gan.py): every switch off is the DCGAN baseline.
 TRICKS = ("feature_matching", "minibatch_discrimination", "historical_averaging", "label_smoothing", "virtual_batchnorm")
 ABLATION = {
@@ -484,7 +301,7 @@ def ablation_switches(name: str) -> dict[str, bool]:
     return {**dict.fromkeys(TRICKS, False), **ABLATION[name]}
 
 
-TOY_CPU_STEPS = 1000  # the toy ablation's budget per run: ~12-45 s on one thread (tools/ablation_improved_gan.py)
+TOY_CPU_STEPS = 1000  # the toy ablation's budget per run (tools/ablation_improved_gan.py)
 
 
 def make_config(data: Dataset, profile: str | None = None, **overrides) -> ImprovedGANConfig:
@@ -500,26 +317,20 @@ def make_config(data: Dataset, profile: str | None = None, **overrides) -> Impro
         return replace(ImprovedGANConfig(), **{**toy, **overrides})
     if data.kind != "image":
         raise ValueError(f"improved-gan needs images or a 2-D toy, not {data.name!r}")
-    if overrides.get("semi_supervised"):
-        # The official MNIST MLPs, narrowed in smoke and cpu: G at half width, D at a quarter (784-250-125-62-62-62-10).
-        # Half width tripled the steps per second against full width; the quarter-width D another ~1.5x, and at
-        # 14,000 steps it classified as well (seeds 0/1/2: 4.1/4.6/4.2% test error vs 5.3/4.1/4.6% at half width).
-        narrow = dict(ssl_d_widths=(250, 125, 62, 62, 62), ssl_g_widths=(250, 250))
-        width = pick(smoke=narrow, cpu=narrow, gpu=dict(), profile=profile)
-        return replace(ImprovedGANConfig(), **{**width, **SEMI_SUPERVISED, **overrides})
+    if overrides.get("semi_supervised"):  # Sec. 5: the official MNIST networks and settings
+        from gans_edu.models.improved_gan_semi import semi_supervised_config
+
+        return semi_supervised_config(profile, **overrides)
     width = pick(smoke=dict(ngf=8, ndf=8), cpu=dict(ngf=32, ndf=32), gpu=dict(), profile=profile)
     return replace(ImprovedGANConfig(), **{**width, **overrides})
 
 
 def default_steps(data: Dataset, profile: str | None = None, **overrides) -> int:
-    """Generator steps per profile (cpu: 1,663 steps of the default config took 5 min on one thread).
-
-    Semi-supervised: cpu 14,000 steps (quarter-width D: 518-708 s on one thread of the two-core machine while
-    other runs shared it; the half-width D took 751.5 s on two idle threads);
-    gpu 30,000 (50 epochs of full MNIST; the official code runs 300).
-    """
+    """Generator steps per profile (cpu: about 5 minutes on one thread for the images, 12-45 s for the toys)."""
     if overrides.get("semi_supervised"):
-        return pick(smoke=10, cpu=14_000, gpu=30_000, profile=profile)
+        from gans_edu.models.improved_gan_semi import semi_supervised_steps
+
+        return semi_supervised_steps(profile)
     if data.kind == "toy":
         return pick(smoke=10, cpu=TOY_CPU_STEPS, gpu=20_000, profile=profile)
     return pick(smoke=10, cpu=1600, gpu=10000, profile=profile)
@@ -532,7 +343,7 @@ class Discriminator(nn.Module):
     """DCGAN's D, with its last layer split: conv blocks -> features f -> [minibatch discrimination] -> linear.
 
     The linear layer over the flattened last map is DCGAN's final convolution
-    written as a matrix; it gives 1 logit. (Semi-supervised mode uses :class:`SSLDiscriminator`.)
+    written as a matrix; it gives 1 logit.
     """
 
     def __init__(self, cfg: ImprovedGANConfig, sample_shape: tuple[int, ...]) -> None:
@@ -609,43 +420,29 @@ class ToyDiscriminator(nn.Module):
         return (logits, f) if features else logits
 
 
-def semi_supervised_d_loss(
-    logits_lab: torch.Tensor, labels: torch.Tensor, logits_unl: torch.Tensor, logits_fake: torch.Tensor,
-    unsupervised_weight: float = 1.0,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sec. 5: ``(supervised, unsupervised)`` losses of the (K+1)-class D whose fake logit is fixed at 0.
-
-    With ``Z = sum_k exp(l_k)``, ``D(x) = Z / (Z + 1)``, so ``log D(x) = lse(l) - softplus(lse(l))`` and
-    ``log(1 - D(x)) = -softplus(lse(l))`` (the official code's ``loss_unl``, halved as there).
-    """
-    supervised = F.cross_entropy(logits_lab, labels)
-    lse_unl, lse_fake = torch.logsumexp(logits_unl, 1), torch.logsumexp(logits_fake, 1)
-    unsupervised = 0.5 * (-lse_unl + F.softplus(lse_unl)).mean() + 0.5 * F.softplus(lse_fake).mean()
-    return supervised, unsupervised_weight * unsupervised
-
-
 # --------------------------------------------------------------------------- the model
 
 
 class ImprovedGAN(GANModel):
-    """DCGAN plus the Sec. 3 techniques, and the Sec. 5 semi-supervised mode."""
+    """DCGAN (or the toy MLPs) plus the Sec. 3 techniques, each where its switch is on.
+
+    ``semi_supervised=True`` is another model, :class:`gans_edu.models.improved_gan_semi.SemiSupervisedGAN`
+    (:func:`model_class`, which ``build_model`` asks, picks it).
+    """
 
     name = "improved-gan"
 
     def __init__(self, config: ImprovedGANConfig, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> None:
         super().__init__(config, sample_shape, device)
+        if config.semi_supervised:
+            raise ValueError("semi_supervised=True is the Sec. 5 model, SemiSupervisedGAN in "
+                             "gans_edu.models.improved_gan_semi (build_model('improved-gan', ...) picks it)")
         self.toy = len(self.sample_shape) == 1
         if len(self.sample_shape) != 3 and not self.toy:
             raise ValueError(f"improved-gan needs images (C, H, W) or 2-D points (2,), got sample shape {self.sample_shape}")
-        if self.toy and config.semi_supervised:
-            raise ValueError("semi_supervised needs images with labels, not 2-D points")
         self.G: nn.Module
         self.D: nn.Module
-        if config.semi_supervised:
-            # Sec. 5 with the official MNIST networks (MLPs, weight-normalised D with noise layers); its own tricks
-            # (minibatch discrimination, VBN, smoothing) are not used there, as in the official code.
-            self.G, self.D = SSLGenerator(config, self.sample_shape), SSLDiscriminator(config, self.sample_shape)
-        elif self.toy:
+        if self.toy:
             # MLPs with PyTorch's default initialisation (as the book's other toy models); batch norm in G.
             self.G = self._maybe_vbn(ToyGenerator(config, self.sample_shape))
             self.D = ToyDiscriminator(config, self.sample_shape)
@@ -660,22 +457,14 @@ class ImprovedGAN(GANModel):
         for net in (self.G, self.D):
             net.to(self.device)
         self.nets = {"G": self.G, "D": self.D}
-        adam = OfficialAdam if config.semi_supervised else torch.optim.Adam  # the official MNIST code's own Adam
         self.optimizers = {
-            k: adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2)) for k, net in self.nets.items()
+            k: torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2))
+            for k, net in self.nets.items()
         }
         self.history = ({k: HistoricalAverage(list(net.parameters())) for k, net in self.nets.items()}
                         if config.historical_averaging else {})
-        self.labelled: tuple[torch.Tensor, torch.Tensor] | None = None
-        # Semi-supervised: the data-dependent initialisation is done once, at the first step; D_avg is the running
-        # average of D's weights that classifies (official code), bias-corrected so that short runs average too.
-        self.initialised = not config.semi_supervised
-        self.D_avg: nn.Module | None = None
-        self.ema_steps = 0
         self.step = 0  # steps done: drives the learning-rate schedule (saved with the checkpoint)
         self.total_steps: int | None = None
-        if config.semi_supervised and config.ema_decay > 0:
-            self.D_avg = copy.deepcopy(self.D).eval().requires_grad_(False)
 
     def _maybe_vbn(self, base: nn.Module) -> nn.Module:
         """``base`` with virtual batch norm if configured; the reference batch is fixed once, here (Sec. 3.5)."""
@@ -694,82 +483,19 @@ class ImprovedGAN(GANModel):
                               self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        if self.config.semi_supervised:
-            return torch.rand(n, self.config.z_dim, generator=generator)  # U(0, 1), the official MNIST code
         return torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1  # U(-1, 1), as DCGAN
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
 
-    # ------------------------------------------------------------------ semi-supervised helpers
-    def set_labelled(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """The labelled examples of semi-supervised training (the only labels D ever sees)."""
-        self.labelled = (x.to(self.device), y.to(self.device))
-
-    def _collect_labelled(self, draw: Draw) -> None:
-        """Take the first ``labels_per_class`` examples of each class that the (shuffled) batches bring."""
-        k, per = self.config.num_classes, self.config.labels_per_class
-        xs: list[list[torch.Tensor]] = [[] for _ in range(k)]
-        for _ in range(10_000):
-            x, y = draw()
-            if y is None:
-                raise ValueError("semi-supervised training needs a labelled dataset")
-            for xi, yi in zip(x, y.tolist()):
-                if len(xs[yi]) < per:
-                    xs[yi].append(xi)
-            if all(len(c) == per for c in xs):
-                break
-        else:
-            raise ValueError(f"could not find {per} examples of each of {k} classes")
-        self.set_labelled(torch.stack([xi for c in xs for xi in c]), torch.arange(k).repeat_interleave(per))
-
-    @torch.no_grad()
-    def _data_init(self, draw: Draw) -> None:
-        """The official code's data-dependent initialisation of D, on the first ``ssl_init_size`` digits drawn."""
-        xs, n = [], 0
-        while n < self.config.ssl_init_size:
-            x, _ = draw()  # labels unused
-            xs.append(x)
-            n += len(x)
-        self.D.data_init(torch.cat(xs)[: self.config.ssl_init_size])
-        if self.D_avg is not None:
-            self.D_avg.load_state_dict(self.D.state_dict())
-        self.initialised = True
-
-    @torch.no_grad()
-    def _update_average(self) -> None:
-        """``D_avg <- D_avg + r (D - D_avg)``: the official ``a += 0.0001 (p - a)`` from a = 0, divided by its weight sum
-        ``1 - decay^t`` (as Adam's bias correction), which makes ``r = (1 - decay) / (1 - decay^t)``."""
-        self.ema_steps += 1
-        d = self.config.ema_decay
-        r = (1 - d) / (1 - d**self.ema_steps)
-        average_weights(self.D_avg, self.D, r)
-        for a, b in zip(self.D_avg.buffers(), self.D.buffers()):  # the fixed weight-norm scales
-            a.copy_(b)
-
-    @torch.no_grad()
-    def classify(self, x: torch.Tensor, batch_size: int = 500, averaged: bool = True) -> torch.Tensor:
-        """Class predictions of the semi-supervised D (eval mode: no noise layers); by default with the running
-        average of its weights, as the official code evaluates (``averaged=False``: D's current weights)."""
-        if not self.config.semi_supervised:
-            raise ValueError("classify needs semi_supervised=True")
-        net = self.D_avg if averaged and self.D_avg is not None and self.ema_steps > 0 else self.D
-        with self.eval_mode():
-            return torch.cat([net(c.to(self.device)).argmax(1).cpu() for c in x.split(batch_size)])
-
-    def test_error(self, x: torch.Tensor, y: torch.Tensor, averaged: bool = True) -> float:
-        """Share of ``x`` that D classifies wrongly."""
-        return float((self.classify(x, averaged=averaged) != y.cpu()).float().mean())
-
     # ------------------------------------------------------------------ training
     def _ha(self, name: str) -> torch.Tensor | float:
+        """Sec. 3.3: the player's historical-averaging penalty, if the switch is on."""
         return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
 
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         self._set_lr()
         self.step += 1
-        if self.config.semi_supervised:
-            return self._semi_supervised_step(draw)
         cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         # D step: the GAN loss, real targets smoothed to real_target if label_smoothing (fake targets: 0).
         real, _ = draw()
@@ -804,71 +530,41 @@ class ImprovedGAN(GANModel):
             "d_fake": torch.sigmoid(fake_logits).mean().detach(),
         }
 
-    def _semi_supervised_step(self, draw: Draw) -> dict[str, torch.Tensor]:
-        """Sec. 5: D = (K+1)-class classifier (labelled cross-entropy + GAN loss), G = feature matching."""
-        cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
-        if self.labelled is None:
-            self._collect_labelled(draw)
-        if not self.initialised:
-            self._data_init(draw)
-        x_lab, y_lab = self.labelled
-        if cfg.unsupervised_weight > 0:
-            x_unl, _ = draw()  # the labels of unlabelled batches are never used
-            fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
-            # One pass over the three batches (D has no batch statistics, so this equals three passes, only faster).
-            logits_lab, logits_unl, logits_fake = self.D(torch.cat([x_lab, x_unl, fake])).split(
-                [len(x_lab), len(x_unl), len(fake)])
-            sup, unsup = semi_supervised_d_loss(logits_lab, y_lab, logits_unl, logits_fake, cfg.unsupervised_weight)
-        else:  # the labels-only control: the same classifier, no GAN term
-            logits_lab = self.D(x_lab)
-            sup, unsup = F.cross_entropy(logits_lab, y_lab), torch.zeros((), device=self.device)
-        d_loss = sup + unsup + self._ha("D")
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-        if "D" in self.history:
-            self.history["D"].update()
-        if self.D_avg is not None:
-            self._update_average()
-        out = {"d_sup": sup.detach(), "d_unsup": unsup.detach(),
-               "train_acc": (logits_lab.argmax(1) == y_lab).float().mean().detach()}
-        if cfg.unsupervised_weight == 0:  # the labels-only baseline: G plays no part
-            return out
-        x2, _ = draw()
-        with torch.no_grad():
-            _, real_f = self.D(x2, features=True)
-        self.D.requires_grad_(False)  # G's step needs no gradients for D's weights (saves their computation)
-        _, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
-        g_loss = feature_matching_loss(real_f, fake_f) + self._ha("G")
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.D.requires_grad_(True)
-        opt_g.step()
-        if "G" in self.history:
-            self.history["G"].update()
-        out["g_loss"] = g_loss.detach()
-        return out
-
     # ------------------------------------------------------------------ state
-    def extra_state(self) -> dict:
-        state: dict = {k: h.state_dict() for k, h in self.history.items()}
+    def extra_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {k: h.state_dict() for k, h in self.history.items()}
         state["step"] = self.step
-        if self.labelled is not None:
-            state["labelled"] = [t.cpu() for t in self.labelled]
-        if self.config.semi_supervised:
-            state["initialised"] = self.initialised
-            if self.D_avg is not None:
-                state["D_avg"], state["ema_steps"] = self.D_avg.state_dict(), self.ema_steps
         return state
 
-    def load_extra_state(self, state: dict) -> None:
+    def load_extra_state(self, state: dict[str, Any]) -> None:
         for k, h in self.history.items():
             if k in state:
                 h.load_state_dict(state[k])
-        if "labelled" in state:
-            self.set_labelled(*state["labelled"])
         self.step = int(state.get("step", 0))
-        self.initialised = bool(state.get("initialised", self.initialised))
-        if self.D_avg is not None and "D_avg" in state:
-            self.D_avg.load_state_dict(state["D_avg"])
-            self.ema_steps = int(state["ema_steps"])
+
+
+# --------------------------------------------------------------------------- the registry's entry point
+
+
+def model_class(config: ImprovedGANConfig) -> type[GANModel]:
+    """The class :func:`gans_edu.models.build_model` builds for ``config``: :class:`ImprovedGAN`, or with
+    ``semi_supervised=True`` the Sec. 5 model :class:`~gans_edu.models.improved_gan_semi.SemiSupervisedGAN`."""
+    if config.semi_supervised:
+        from gans_edu.models.improved_gan_semi import SemiSupervisedGAN
+
+        return SemiSupervisedGAN
+    return ImprovedGAN
+
+
+# The Sec. 5 names, importable from here as before the split (loaded on first use: improved_gan_semi imports
+# this module, so it cannot be imported at the top).
+_SEMI_SUPERVISED_NAMES = ("SemiSupervisedGAN", "SSLDiscriminator", "SSLGenerator", "WNLinear", "GaussianNoise",
+                          "OfficialAdam", "semi_supervised_d_loss", "SEMI_SUPERVISED")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SEMI_SUPERVISED_NAMES:
+        from gans_edu.models import improved_gan_semi
+
+        return getattr(improved_gan_semi, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,18 +18,17 @@ from gans_edu.models.improved_gan import (
     ImprovedGAN,
     ImprovedGANConfig,
     MinibatchDiscrimination,
-    OfficialAdam,
     ToyGenerator,
     VBNGenerator,
     VirtualBatchNorm1d,
     VirtualBatchNorm2d,
-    WNLinear,
     ablation_switches,
     discriminator_loss,
     feature_matching_loss,
     make_config,
-    semi_supervised_d_loss,
+    model_class,
 )
+from gans_edu.models.improved_gan_semi import OfficialAdam, SemiSupervisedGAN, WNLinear, semi_supervised_d_loss
 
 SMALL = dict(ngf=8, ndf=8, vbn_ref_size=16, mbd_kernels=10)
 SSL_SMALL = dict(semi_supervised=True, ssl_d_widths=(64, 32), ssl_g_widths=(32,), ssl_init_size=64)
@@ -43,7 +42,8 @@ def mnist():
 @pytest.mark.parametrize("tricks", [{}, dict(feature_matching=True, historical_averaging=True), SSL_SMALL])
 def test_shapes_and_step(mnist, tricks):
     torch.manual_seed(0)
-    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **tricks), (1, 28, 28))
+    cfg = ImprovedGANConfig(**SMALL, **tricks)
+    m = model_class(cfg)(cfg, (1, 28, 28))
     x = m.generate(m.noise(5))
     assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
     logits, f = m.D(x, features=True)
@@ -316,7 +316,7 @@ def test_semi_supervised_loss_fixes_the_fake_logit_at_zero():
 
 def test_semi_supervised_uses_only_the_labelled_subset(mnist):
     torch.manual_seed(0)
-    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2, batch_size=32), (1, 28, 28))
+    m = SemiSupervisedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2, batch_size=32), (1, 28, 28))
     seen = []
 
     def draw():
@@ -328,7 +328,7 @@ def test_semi_supervised_uses_only_the_labelled_subset(mnist):
     x_lab, y_lab = m.labelled
     assert len(x_lab) == 20 and torch.equal(torch.bincount(y_lab), torch.full((10,), 2))
     state = m.extra_state()
-    m2 = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2), (1, 28, 28))
+    m2 = SemiSupervisedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, labels_per_class=2), (1, 28, 28))
     m2.load_extra_state(state)
     assert torch.equal(m2.labelled[1], y_lab)
     err = m.test_error(mnist.x[:50], mnist.y[:50])
@@ -373,7 +373,7 @@ def test_ssl_discriminator_sees_the_official_data_range(mnist):
     """D maps the book's [-1, 1] to the official [0, 1] before its noise (std 0.3 is relative to that range),
     and its noise layers are on in training and off in evaluation."""
     torch.manual_seed(0)
-    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL), (1, 28, 28))
+    m = SemiSupervisedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL), (1, 28, 28))
     D, x = m.D, mnist.x[:8]
     D.eval()
     h = (x.flatten(1) + 1) / 2
@@ -390,7 +390,7 @@ def test_classifier_is_the_bias_corrected_running_average(mnist):
     """D_avg after t steps is sum_s d^(t-s) theta_s / sum_s d^(t-s) (the official a += (1-d)(p - a) from 0, divided by
     1 - d^t); without the division, 100 steps at d = 0.9999 would shrink every weight to 1% of its size."""
     torch.manual_seed(0)
-    m = ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, batch_size=32, labels_per_class=1, ema_decay=0.9), (1, 28, 28))
+    m = SemiSupervisedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL, batch_size=32, labels_per_class=1, ema_decay=0.9), (1, 28, 28))
     batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 20)
     history = []
     for _ in range(4):
@@ -405,7 +405,7 @@ def test_classifier_is_the_bias_corrected_running_average(mnist):
     x, y = mnist.x[:64], mnist.y[:64]
     assert not torch.equal(m.D_avg(x), m.D.eval()(x))
     state = m.state_dict()
-    m2 = ImprovedGAN(m.config, (1, 28, 28))
+    m2 = SemiSupervisedGAN(m.config, (1, 28, 28))
     m2.load_state_dict(state)
     assert m2.initialised and m2.ema_steps == 4
     assert torch.equal(m2.classify(x), m.classify(x))
@@ -418,19 +418,19 @@ def test_learning_rate_schedule_decays_the_last_share_and_resumes(mnist):
     save and load (the rates 1, 1, 1, 0.5); the default (1.0, the official MNIST code) keeps the rate constant."""
     cfg = ImprovedGANConfig(**SMALL, **SSL_SMALL, batch_size=32, labels_per_class=1, lr_decay_start=0.5)
     batches = iter([(mnist.x[i : i + 32], mnist.y[i : i + 32]) for i in range(0, 288, 32)] * 20)
-    m, used = ImprovedGAN(cfg, (1, 28, 28)), []
+    m, used = SemiSupervisedGAN(cfg, (1, 28, 28)), []
     m.plan(4)
     for _ in range(2):
         m.train_step(lambda: next(batches))
         used.append([opt.param_groups[0]["lr"] for opt in m.optimizers.values()])  # the rate this step ran at
-    resumed = ImprovedGAN(cfg, (1, 28, 28))
+    resumed = SemiSupervisedGAN(cfg, (1, 28, 28))
     resumed.load_state_dict(m.state_dict())
     resumed.plan(4)  # as fit() does after loading a checkpoint
     for _ in range(2):
         resumed.train_step(lambda: next(batches))
         used.append([opt.param_groups[0]["lr"] for opt in resumed.optimizers.values()])
     np.testing.assert_allclose(used, [[cfg.lr * f] * 2 for f in (1, 1, 1, 0.5)])
-    constant = ImprovedGAN(replace(cfg, lr_decay_start=1.0), (1, 28, 28))
+    constant = SemiSupervisedGAN(replace(cfg, lr_decay_start=1.0), (1, 28, 28))
     constant.plan(4)
     for _ in range(4):
         constant.train_step(lambda: next(batches))
@@ -484,3 +484,25 @@ def test_cli_semi_supervised_resume(tmp_path):
 def test_registry_builds_it(mnist):
     m = build_model("improved-gan", mnist, profile="smoke", minibatch_discrimination=False)
     assert m.D.mbd is None and m.config.ngf == 8
+
+
+def test_semi_supervised_is_a_mode_of_improved_gan(mnist):
+    """One registry name: semi_supervised=True builds the Sec. 5 model, which still calls itself improved-gan (its
+    checkpoints and the reference improved-gan-semi say so); the Sec. 3 model refuses that config."""
+    m = build_model("improved-gan", mnist, profile="smoke", semi_supervised=True, ssl_d_widths=(16,), ssl_g_widths=(8,))
+    assert type(m) is SemiSupervisedGAN and m.name == "improved-gan" and isinstance(m.optimizers["D"], OfficialAdam)
+    again = build_model("improved-gan", mnist, profile="smoke", config=m.config_dict())  # as a run's config.json
+    assert type(again) is SemiSupervisedGAN
+    assert type(build_model("improved-gan", mnist, profile="smoke")) is ImprovedGAN
+    with pytest.raises(ValueError, match="SemiSupervisedGAN"):
+        ImprovedGAN(ImprovedGANConfig(**SMALL, **SSL_SMALL), (1, 28, 28))
+    with pytest.raises(ValueError, match="semi_supervised=True"):
+        SemiSupervisedGAN(ImprovedGANConfig(**SMALL), (1, 28, 28))
+    with pytest.raises(ValueError, match="semi_supervised needs images"):
+        SemiSupervisedGAN(ImprovedGANConfig(**SSL_SMALL), (2,))
+    # The Sec. 5 names are still importable from improved_gan, as before the split.
+    from gans_edu.models import improved_gan, improved_gan_semi
+
+    assert improved_gan.OfficialAdam is OfficialAdam and improved_gan.SEMI_SUPERVISED is improved_gan_semi.SEMI_SUPERVISED
+    with pytest.raises(AttributeError):
+        improved_gan.no_such_name  # noqa: B018
