@@ -280,11 +280,14 @@ def fit(
 
 def _progress_bar(steps: int | None, start: int, minutes: float | None, desc: str, progress: bool) -> tqdm:
     """Steps done of ``steps``; with a time budget alone (``minutes``), seconds used of the budget and the time left."""
+    # `disable` is passed only to switch the bar off, so that tqdm's own TQDM_DISABLE=1 (set by `make book`:
+    # a built page shows no bar) still applies when ``progress`` is True.
+    off = {} if progress else {"disable": True}
     if minutes is None:
-        return tqdm(total=steps, initial=start, desc=desc, disable=not progress, dynamic_ncols=True)
+        return tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True, **off)
     budget = 60 * minutes
     total = tqdm.format_interval(budget)
-    return tqdm(total=budget, desc=desc, disable=not progress, dynamic_ncols=True, unit="s",
+    return tqdm(total=budget, desc=desc, dynamic_ncols=True, unit="s", **off,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} of " + total + ", {remaining} left{postfix}")
 
 

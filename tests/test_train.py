@@ -214,3 +214,13 @@ def test_run_lock_refuses_a_second_writer_by_pid(tmp_path):
     assert not (tmp_path / LOCK_FILE).exists()
     with RunLock(tmp_path):  # released: free again
         pass
+
+
+def test_tqdm_disable_switches_the_bar_off(monkeypatch):
+    """`make book` sets TQDM_DISABLE=1 so built pages show no progress bar; progress=False always does."""
+    from gans_edu.train import _progress_bar
+
+    assert not _progress_bar(10, 0, None, "x", True).disable
+    assert _progress_bar(10, 0, None, "x", False).disable
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert _progress_bar(10, 0, None, "x", True).disable and _progress_bar(None, 0, 1.0, "x", True).disable
