@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= $(shell $(PYTHON) -c "import os,importlib.util as u;p=os.environ.get('GANS_EDU_PROFILE');print(p or ('gpu' if u.find_spec('torch') and __import__('torch').cuda.is_available() else 'cpu'))" 2>/dev/null || echo cpu)
 
-.PHONY: install test test-unit test-notebooks book lint sync-notebooks classifier printed-classifier domain-classifier references bench clean
+.PHONY: mathjax book-check install test test-unit test-notebooks book lint sync-notebooks classifier printed-classifier domain-classifier references bench clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,15 @@ book: install
 	GANS_EDU_PROFILE=$(PROFILE) TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build . --config _build/$(PROFILE)/_config.yml \
 	    --path-output _build/$(PROFILE) -W --keep-going
 	@echo "book: _build/$(PROFILE)/_build/html/index.html (profile $(PROFILE))"
+
+# The built book in headless Chromium (apt-get install chromium chromium-driver): every page loads, formulas
+# typeset, images load, nothing wider than the column; screenshots in _build/$(PROFILE)/screens/.
+book-check: install
+	$(PY) tools/book_check.py --profile $(PROFILE)
+
+# A local MathJax (npm), so the built book reads offline; `make book` uses it when it is there.
+mathjax:
+	npm install --prefix _build/vendor --no-save --no-package-lock mathjax@3
 
 lint: install
 	$(VENV)/bin/ruff check gans_edu tests tools

@@ -216,11 +216,19 @@ def test_run_lock_refuses_a_second_writer_by_pid(tmp_path):
         pass
 
 
-def test_tqdm_disable_switches_the_bar_off(monkeypatch):
-    """`make book` sets TQDM_DISABLE=1 so built pages show no progress bar; progress=False always does."""
+def test_tqdm_disable_switches_the_bar_off():
+    """`make book` sets TQDM_DISABLE=1 so built pages show no progress bar; progress=False always does.
+    tqdm reads the variable when it is imported, hence a fresh interpreter."""
+    import os
+    import subprocess
+    import sys
+
     from gans_edu.train import _progress_bar
 
     assert not _progress_bar(10, 0, None, "x", True).disable
     assert _progress_bar(10, 0, None, "x", False).disable
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    assert _progress_bar(10, 0, None, "x", True).disable and _progress_bar(None, 0, 1.0, "x", True).disable
+    code = ("from gans_edu.train import _progress_bar as p; "
+            "print(p(10, 0, None, 'x', True).disable, p(None, 0, 1.0, 'x', True).disable)")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TQDM_DISABLE": "1"},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "True"], out

@@ -5,7 +5,8 @@
 The committed ``_config.yml`` executes every notebook afresh ("force"), so a plain ``jupyter-book build .``
 can never show outputs made under another profile. ``make book`` builds from this generated copy instead:
 execution cached per profile (``_build/<profile>/.jupyter_cache``: fast rebuilds, never mixed between
-profiles) and the profile named in every page's footer.
+profiles) and the profile named in every page's footer. When a local MathJax is there (``make mathjax``, from
+npm), the pages load it from the book itself instead of a CDN, so the built book reads offline.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+MATHJAX = Path("_build/vendor/node_modules/mathjax")  # `make mathjax` puts it here (relative to ROOT)
 sys.path.insert(0, str(ROOT))
 
 from gans_edu.profiles import PROFILES, check_profile  # noqa: E402
@@ -27,6 +29,10 @@ def book_config(profile: str) -> dict:
     footer = config.setdefault("html", {}).get("extra_footer", "")
     config["html"]["extra_footer"] = (f"<p>Outputs made in the <b>{profile}</b> profile "
                                       f"(<code>GANS_EDU_PROFILE={profile}</code>).</p>" + footer)
+    if (ROOT / MATHJAX / "es5" / "tex-chtml.js").exists():  # copied into _static; the path is relative to it
+        sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+        sphinx["html_static_path"] = [str(MATHJAX)]
+        sphinx["mathjax_path"] = "es5/tex-chtml.js"
     return config
 
 
@@ -37,7 +43,9 @@ def main() -> None:
     out = ROOT / "_build" / profile / "_config.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(book_config(profile), sort_keys=False))
-    print(f"wrote {out.relative_to(ROOT)}")
+    local = (ROOT / MATHJAX).exists()
+    print(f"wrote {out.relative_to(ROOT)}; MathJax from " + ("the book itself (offline)" if local else
+                                                              "a CDN (`make mathjax` once for offline reading)"))
 
 
 if __name__ == "__main__":
