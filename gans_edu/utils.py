@@ -1,4 +1,4 @@
-"""Device choice and seeding (one helper each, used by every chapter); atomic files and the lock of a run directory."""
+"""Device choice, where random numbers are drawn, and seeding; atomic files and the lock of a run directory."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ def pick_device(name: str | torch.device | None = None) -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def rng_device(generator: torch.Generator | None, device: torch.device | str | None = None) -> torch.device:
+    """Where to draw random numbers: where ``generator`` lives when one is given (a seeded CPU generator makes a
+    figure's noise the same on every device), else on ``device`` (default: the CPU). A training step passes its
+    model's device, so it copies nothing from the CPU; on the CPU the numbers are the ones drawn before."""
+    if generator is not None:
+        return generator.device
+    return torch.device("cpu") if device is None else torch.device(device)
 
 
 def seed_everything(seed: int) -> None:

@@ -32,6 +32,7 @@ from torch import nn
 from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 G_LOSSES = ("non-saturating", "minimax")
 OUTPUTS = ("sigmoid", "tanh", "linear")
@@ -246,10 +247,11 @@ class GAN(GANModel):
             return torch.optim.SGD(net.parameters(), lr=c.lr, momentum=c.momentum)
         return torch.optim.Adam(net.parameters(), lr=c.lr, betas=c.betas)
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        device = rng_device(generator, device)
         if self.config.z_dist == "uniform":
-            return (torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1) * math.sqrt(3)
-        return torch.randn(n, self.config.z_dim, generator=generator)
+            return (torch.rand(n, self.config.z_dim, generator=generator, device=device) * 2 - 1) * math.sqrt(3)
+        return torch.randn(n, self.config.z_dim, generator=generator, device=device)
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
@@ -261,7 +263,7 @@ class GAN(GANModel):
         ``x``: real images in the library's [-1, 1]; the bias becomes ``logit(clip(mean pixel in [0, 1], 1e-7))``.
         """
         mean = ((x.flatten(1) + 1) / 2).mean(0).clamp(1e-7, 1 - 1e-7)  # (784,) pixel marginals in [0, 1]
-        self.G.net[-2].bias.copy_(torch.logit(mean).to(self.device))  # net[-1] is the sigmoid
+        self.G.net[-2].bias.copy_(torch.logit(mean))  # net[-1] is the sigmoid
         self.bias_initialised = True
 
     def _draw_marginals(self, draw: Draw) -> None:
@@ -314,7 +316,7 @@ class GAN(GANModel):
         for _ in range(self.config.k):
             # Algorithm 1: sample a minibatch of m examples and one of m noise samples.
             real, _ = draw()
-            fake = self.G(self.noise(len(real)).to(self.device)).detach()  # detached: this step moves D only
+            fake = self.G(self.noise(len(real), device=self.device)).detach()  # detached: this step moves D only
             # Algorithm 1: update D by ascending log D(x) + log(1 - D(G(z))) (Eq. 1), i.e. descending its negative.
             real_logits, fake_logits = self.D(real), self.D(fake)
             d_loss = self.config.d_loss_scale * discriminator_loss(real_logits, fake_logits)
@@ -322,7 +324,7 @@ class GAN(GANModel):
             d_loss.backward()
             opt_d.step()
         # Algorithm 1, after the loop: sample a fresh minibatch of m noise samples.
-        fake_logits = self.D(self.G(self.noise(self.config.batch_size).to(self.device)))
+        fake_logits = self.D(self.G(self.noise(self.config.batch_size, device=self.device)))
         # Algorithm 1: update G by descending log(1 - D(G(z))); by default Sec. 3's -log D(G(z)), which does not saturate.
         g_loss = generator_loss(fake_logits, self.config.g_loss)
         opt_g.zero_grad(set_to_none=True)
@@ -344,7 +346,7 @@ class GAN(GANModel):
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
         # Algorithm 1 with k = 1: one minibatch of m examples and one of m noise samples, shared by both steps.
         real, _ = draw()
-        fake = self.G(self.noise(len(real)).to(self.device))
+        fake = self.G(self.noise(len(real), device=self.device))
         real_logits, fake_logits = self.D(real), self.D(fake)
         # Eq. (1) from both sides on the same outputs of D: D's loss (AdversaryCost2 halves it) and G's loss.
         d_loss = self.config.d_loss_scale * discriminator_loss(real_logits, fake_logits)
