@@ -33,6 +33,7 @@ from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.models.gan import discriminator_loss, generator_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 
 @dataclass
@@ -206,10 +207,11 @@ class DCGAN(GANModel):
             for k, net in self.nets.items()
         }
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        device = rng_device(generator, device)
         if self.config.z_dist == "uniform":
-            return torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1  # U(-1, 1), as dcgan_code
-        return torch.randn(n, self.config.z_dim, generator=generator)
+            return torch.rand(n, self.config.z_dim, generator=generator, device=device) * 2 - 1  # U(-1, 1), as dcgan_code
+        return torch.randn(n, self.config.z_dim, generator=generator, device=device)
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
@@ -218,7 +220,7 @@ class DCGAN(GANModel):
         opt_d, opt_g = self.optimizers["D"], self.optimizers["G"]
         # Algorithm 1 (Goodfellow et al. 2014), k = 1: a minibatch of m examples and one of m noise samples.
         real, _ = draw()
-        fake = self.G(self.noise(len(real)).to(self.device)).detach()
+        fake = self.G(self.noise(len(real), device=self.device)).detach()
         # Algorithm 1: update D by ascending log D(x) + log(1 - D(G(z))) (Eq. 1 there).
         real_logits, fake_logits = self.D(real), self.D(fake)
         d_loss = discriminator_loss(real_logits, fake_logits)
@@ -226,7 +228,7 @@ class DCGAN(GANModel):
         d_loss.backward()
         opt_d.step()
         # Algorithm 1: fresh noise, then update G; the 2014 paper's Sec. 3 loss -log D(G(z)), as dcgan_code.
-        fake_logits_g = self.D(self.G(self.noise(self.config.batch_size).to(self.device)))
+        fake_logits_g = self.D(self.G(self.noise(self.config.batch_size, device=self.device)))
         g_loss = generator_loss(fake_logits_g, self.config.g_loss)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
