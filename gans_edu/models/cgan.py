@@ -34,6 +34,7 @@ from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.models.gan import Maxout, discriminator_loss, generator_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 ARCHS = ("mlp", "conv")
 
@@ -232,13 +233,14 @@ class CGAN(GANModel):
             return torch.optim.SGD(net.parameters(), lr=c.lr, momentum=c.momentum)
         return torch.optim.Adam(net.parameters(), lr=c.lr, betas=c.betas)
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
         # Sec. 4.1: "drawn from a uniform distribution within the unit hypercube".
-        return torch.rand(n, self.config.z_dim, generator=generator)
+        return torch.rand(n, self.config.z_dim, generator=generator, device=rng_device(generator, device))
 
-    def random_labels(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Uniformly drawn classes, for G's batches (the data's classes are balanced)."""
-        return torch.randint(0, self.config.num_classes, (n,), generator=generator)
+    def random_labels(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | None = None) -> torch.Tensor:
+        """Uniformly drawn classes, for G's batches (the data's classes are balanced); ``device`` as :meth:`noise`."""
+        return torch.randint(0, self.config.num_classes, (n,), generator=generator, device=rng_device(generator, device))
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is None:
@@ -254,8 +256,8 @@ class CGAN(GANModel):
         real, y_real = draw()
         if y_real is None:
             raise ValueError("cgan needs a labelled dataset")
-        y_fake = self.random_labels(len(real)).to(self.device)
-        fake = self.G(self.noise(len(real)).to(self.device), y_fake).detach()
+        y_fake = self.random_labels(len(real), device=self.device)  # drawn on the device: nothing copied
+        fake = self.G(self.noise(len(real), device=self.device), y_fake).detach()
         real_logits, fake_logits = self.D(real, y_real), self.D(fake, y_fake)
         d_loss = discriminator_loss(real_logits, fake_logits)
         opt_d.zero_grad(set_to_none=True)
@@ -263,8 +265,8 @@ class CGAN(GANModel):
         opt_d.step()
         # Eq. (2), G's side (non-saturating, -log D(G(z|y)|y)): fresh noise and labels; D judges the image
         # *together with* the label G was asked for, so an image of the wrong class is a fake.
-        y = self.random_labels(self.config.batch_size).to(self.device)
-        fake_logits = self.D(self.G(self.noise(self.config.batch_size).to(self.device), y), y)
+        y = self.random_labels(self.config.batch_size, device=self.device)
+        fake_logits = self.D(self.G(self.noise(self.config.batch_size, device=self.device), y), y)
         g_loss = generator_loss(fake_logits, "non-saturating")
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
