@@ -33,6 +33,7 @@ from gans_edu.models import wgan
 from gans_edu.models.base import Draw, GANModel, lr_factor, set_learning_rate
 from gans_edu.models.wgan import NETS, build_networks, generator_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 
 @dataclass
@@ -97,7 +98,7 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor, generator: torch.Generat
     One eps per pixel would put x_hat off the segment between the two samples, where the
     optimal critic's gradient has unit norm (Proposition 1), so the penalty would aim elsewhere.
     """
-    eps = torch.rand(real.shape[0], generator=generator).to(real)  # (B,)
+    eps = torch.rand(real.shape[0], generator=generator, device=rng_device(generator, real.device)).to(real)  # (B,)
     eps = eps.view(-1, *([1] * (real.dim() - 1)))  # (B,) -> (B, 1, 1, 1) for images, (B, 1) for points
     return eps * real + (1 - eps) * fake
 
@@ -152,8 +153,8 @@ class WGANGP(GANModel):
     def load_extra_state(self, state: dict) -> None:
         self.step = int(state.get("step", 0))
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.randn(n, self.config.z_dim, generator=generator)
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        return torch.randn(n, self.config.z_dim, generator=generator, device=rng_device(generator, device))
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
@@ -172,14 +173,14 @@ class WGANGP(GANModel):
         for _ in range(self.config.n_critic):
             # Line 4: real data x and latent z, fresh for every critic step; line 5: x_fake = G(z).
             real, _ = draw()
-            fake = self.G(self.noise(len(real)).to(self.device)).detach()
+            fake = self.G(self.noise(len(real), device=self.device)).detach()
             # Lines 4, 6, 7: eps, x_hat and L = D(x_fake) - D(x) + lambda (||grad D(x_hat)||_2 - 1)^2, batch-averaged.
             d_loss, parts = self.critic_loss(real, fake)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()  # through the penalty too: it is part of the loss, not a side number
             opt_d.step()  # line 9: Adam step on the critic
         # Line 11: a batch of latent variables; line 12: Adam step on G's loss -D(G(z)).
-        g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size).to(self.device))))
+        g_loss = generator_loss(self.D(self.G(self.noise(self.config.batch_size, device=self.device))))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
