@@ -33,6 +33,7 @@ from torch import nn
 from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 INITS = ("pytorch", "glorot", "normal")
 ARCHS_G = ("paper", "dcgan")
@@ -300,11 +301,11 @@ class BEGAN(GANModel):
             "G": torch.optim.Adam(self.G.parameters(), lr=c.lr, betas=c.betas),
             "D": torch.optim.Adam(self.D.parameters(), lr=c.lr, betas=c.betas),
         }
-        self.k = torch.tensor(c.k0, device=self.device)  # a tensor, so the update never waits on the device
+        self.k = torch.full((), c.k0, device=self.device)  # a tensor, so the update never waits on the device
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
         # Sec. 4.1: z uniform in [-1, 1]^{N_z}
-        return torch.rand(n, self.config.h, generator=generator) * 2 - 1
+        return torch.rand(n, self.config.h, generator=generator, device=rng_device(generator, device)) * 2 - 1
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z).clamp(-1, 1)  # G's last conv is linear; samples are shown and scored in the data's range
@@ -313,7 +314,7 @@ class BEGAN(GANModel):
         c, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         real, _ = draw()
         # Sec. 3.4, L_D = L(x) - k_t L(G(z_D)): reconstruct real digits well and generated ones badly.
-        fake = self.G(self.noise(len(real)).to(self.device)).detach()  # G(z_D)
+        fake = self.G(self.noise(len(real), device=self.device)).detach()  # G(z_D)
         loss_real = reconstruction_loss(self.D, real)
         loss_fake_d = reconstruction_loss(self.D, fake)
         d_loss = loss_real - self.k * loss_fake_d
@@ -321,7 +322,7 @@ class BEGAN(GANModel):
         d_loss.backward()
         opt_d.step()
         # Sec. 3.4, L_G = L(G(z_G)): G makes its samples easy to reconstruct, with fresh noise z_G.
-        g_loss = reconstruction_loss(self.D, self.G(self.noise(c.batch_size).to(self.device)))
+        g_loss = reconstruction_loss(self.D, self.G(self.noise(c.batch_size, device=self.device)))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -342,4 +343,4 @@ class BEGAN(GANModel):
         return {"k": float(self.k)}
 
     def load_extra_state(self, state: dict) -> None:
-        self.k = torch.tensor(float(state.get("k", self.config.k0)), device=self.device)
+        self.k = torch.full((), float(state.get("k", self.config.k0)), device=self.device)
