@@ -38,6 +38,7 @@ from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel, average_weights
 from gans_edu.models.wgan_gp import gradient_penalty
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 
 @dataclass
@@ -381,8 +382,8 @@ class ProGAN(GANModel):
         return downsample(x, self.config.resolution // res)
 
     # ------------------------------------------------------------------ sampling
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.randn(n, self.config.z_dim, generator=generator)
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        return torch.randn(n, self.config.z_dim, generator=generator, device=rng_device(generator, device))
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None, resolution: int | None = None,
                  alpha: float | None = None, ema: bool = True) -> torch.Tensor:
@@ -437,21 +438,22 @@ class ProGAN(GANModel):
         real, _ = draw()
         # App. A.1: real images at the current resolution, blended across a fade-in as G's output is.
         real = fade_real(self.prepare_real(real, res), alpha)  # (B, C, res, res)
-        fake = self.G(self.noise(len(real)).to(self.device), res, alpha).detach()
+        fake = self.G(self.noise(len(real), device=self.device), res, alpha).detach()
         # App. A.1: WGAN-GP's critic loss (Gulrajani et al., Eq. 3) + the drift term, one critic step (n_critic = 1).
         d_loss, parts = self.critic_loss(real, fake, res, alpha)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
         # App. A.1, n_critic = 1: one G step per D step, on fresh noise (WGAN-GP's Algorithm 1, lines 11-12).
-        g_loss = -self.D(self.G(self.noise(len(real)).to(self.device), res, alpha), res, alpha).mean()
+        g_loss = -self.D(self.G(self.noise(len(real), device=self.device), res, alpha), res, alpha).mean()
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
         self.update_ema()  # App. A.1: the samples come from an average of G's weights (decay 0.999)
         self.images_seen += len(real)
         return {"critic_loss": d_loss.detach(), "g_loss": g_loss.detach(), **parts,
-                "resolution": torch.tensor(float(res), device=self.device), "alpha": torch.tensor(alpha, device=self.device)}
+                # filled on the device (torch.tensor(x, device=...) would copy a CPU scalar in every step)
+                "resolution": torch.full((), float(res), device=self.device), "alpha": torch.full((), alpha, device=self.device)}
 
     # ------------------------------------------------------------------ state
     def extra_state(self) -> dict[str, Any]:
