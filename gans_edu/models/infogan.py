@@ -35,6 +35,7 @@ from gans_edu.data import Dataset
 from gans_edu.models.base import Draw, GANModel
 from gans_edu.models.gan import discriminator_loss, generator_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 INITS = ("normal", "pytorch")
 
@@ -201,12 +202,12 @@ class InfoGAN(GANModel):
         }
 
     # ------------------------------------------------------------------ the latent code
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
         """The full latent ``(n, 74)``: ``[62 noise U(-1,1) | one-hot of c1 ~ Cat(10) | c2, c3 ~ U(-1,1)]``."""
-        c = self.config
-        z = torch.rand(n, c.noise_dim, generator=generator) * 2 - 1
-        cat = torch.randint(0, c.cat_dim, (n,), generator=generator)
-        cont = torch.rand(n, c.cont_dim, generator=generator) * 2 - 1
+        c, device = self.config, rng_device(generator, device)
+        z = torch.rand(n, c.noise_dim, generator=generator, device=device) * 2 - 1
+        cat = torch.randint(0, c.cat_dim, (n,), generator=generator, device=device)
+        cont = torch.rand(n, c.cont_dim, generator=generator, device=device) * 2 - 1
         return self.latent(z, cat, cont)
 
     def latent(self, z: torch.Tensor, cat: torch.Tensor, cont: torch.Tensor) -> torch.Tensor:
@@ -233,7 +234,7 @@ class InfoGAN(GANModel):
         c, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         real, _ = draw()  # the labels are dropped here: InfoGAN is unsupervised
         # Sec. 6: z ~ U(-1, 1)^62, c1 ~ Cat(10), c2, c3 ~ U(-1, 1); one generated batch serves D, Q and G.
-        latent = self.noise(len(real)).to(self.device)
+        latent = self.noise(len(real), device=self.device)  # drawn on the device: nothing copied
         _, cat, cont = self.split(latent)
         fake = self.G(latent)
 
