@@ -58,6 +58,7 @@ from gans_edu.models.dcgan import Generator as DCGANGenerator
 from gans_edu.models.dcgan import _d_block, init_weights, layout
 from gans_edu.models.gan import generator_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 # --------------------------------------------------------------------------- the techniques, one piece each
 
@@ -482,8 +483,8 @@ class ImprovedGAN(GANModel):
             set_learning_rate(self.optimizers,
                               self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1  # U(-1, 1), as DCGAN
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        return torch.rand(n, self.config.z_dim, generator=generator, device=rng_device(generator, device)) * 2 - 1  # U(-1, 1)
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
@@ -499,7 +500,7 @@ class ImprovedGAN(GANModel):
         cfg, opt_d, opt_g = self.config, self.optimizers["D"], self.optimizers["G"]
         # D step: the GAN loss, real targets smoothed to real_target if label_smoothing (fake targets: 0).
         real, _ = draw()
-        fake = self.G(self.noise(len(real)).to(self.device)).detach()
+        fake = self.G(self.noise(len(real), device=self.device)).detach()
         real_logits, fake_logits = self.D(real), self.D(fake)
         d_gan = discriminator_loss(real_logits, fake_logits, cfg.real_target if cfg.label_smoothing else 1.0)
         d_loss = d_gan + self._ha("D")
@@ -509,7 +510,7 @@ class ImprovedGAN(GANModel):
         if "D" in self.history:
             self.history["D"].update()
         # G step: feature matching on D's last hidden layer (fresh real batch), or the non-saturating loss.
-        fake_logits_g, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
+        fake_logits_g, fake_f = self.D(self.G(self.noise(cfg.batch_size, device=self.device)), features=True)
         if cfg.feature_matching:
             real2, _ = draw()
             with torch.no_grad():

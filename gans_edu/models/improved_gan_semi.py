@@ -53,6 +53,7 @@ from torch.nn.utils.parametrizations import weight_norm
 from gans_edu.models.base import Draw, GANModel, average_weights, lr_factor, set_learning_rate
 from gans_edu.models.improved_gan import HistoricalAverage, ImprovedGANConfig, feature_matching_loss
 from gans_edu.profiles import pick
+from gans_edu.utils import rng_device
 
 # --------------------------------------------------------------------------- the loss
 
@@ -309,8 +310,9 @@ class SemiSupervisedGAN(GANModel):
             set_learning_rate(self.optimizers,
                               self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
-    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.rand(n, self.config.z_dim, generator=generator)  # U(0, 1), the official MNIST code
+    def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
+        # U(0, 1), the official MNIST code; ``device``: where to draw without a generator (a step: the model's)
+        return torch.rand(n, self.config.z_dim, generator=generator, device=rng_device(generator, device))
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.G(z)
@@ -366,7 +368,7 @@ class SemiSupervisedGAN(GANModel):
         x_lab, y_lab = self.labelled
         if cfg.unsupervised_weight > 0:
             x_unl, _ = draw()  # the labels of unlabelled batches are never used
-            fake = self.G(self.noise(len(x_unl)).to(self.device)).detach()
+            fake = self.G(self.noise(len(x_unl), device=self.device)).detach()
             # One pass over the three batches (D has no batch statistics, so this equals three passes, only faster).
             logits_lab, logits_unl, logits_fake = self.D(torch.cat([x_lab, x_unl, fake])).split(
                 [len(x_lab), len(x_unl), len(fake)])
@@ -390,7 +392,7 @@ class SemiSupervisedGAN(GANModel):
         with torch.no_grad():
             _, real_f = self.D(x2, features=True)
         self.D.requires_grad_(False)  # G's step needs no gradients for D's weights (saves their computation)
-        _, fake_f = self.D(self.G(self.noise(cfg.batch_size).to(self.device)), features=True)
+        _, fake_f = self.D(self.G(self.noise(cfg.batch_size, device=self.device)), features=True)
         g_loss = feature_matching_loss(real_f, fake_f) + self._ha("G")
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
