@@ -103,9 +103,10 @@ notebook.show_source(GAN._alternating_step, discriminator_loss, generator_loss)
 # slopes with respect to the logit are
 #
 # $$
-# \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) = -\sigma(\ell) = -D,
-# \qquad
-# \frac{\partial}{\partial \ell} \big(-\log \sigma(\ell)\big) = -(1 - \sigma(\ell)) = -(1 - D).
+# \begin{aligned}
+# \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) &= -\sigma(\ell) = -D,\\
+# \frac{\partial}{\partial \ell} \big(-\log \sigma(\ell)\big) &= -(1 - \sigma(\ell)) = -(1 - D).
+# \end{aligned}
 # $$
 #
 # Where $D(G(z)) \to 0$, the minimax gradient vanishes (it *saturates*) just

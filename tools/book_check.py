@@ -43,7 +43,9 @@ ready.then(() => {
   const text = clone.textContent;
   const raw = ["$$", "\\(", "\\[", "\\begin{"].filter(s => text.includes(s));
   const images = [...article.querySelectorAll("img")];
-  const broken = images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.split("/").pop());
+  // Images of the book itself; external ones (the Colab badge) cannot load offline and are only counted.
+  const local = images.filter(i => i.src.startsWith(location.origin));
+  const broken = local.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.split("/").pop());
   const wide = [];
   for (const e of article.querySelectorAll("*")) {
     const r = e.getBoundingClientRect();
@@ -79,16 +81,21 @@ def toc_pages() -> list[str]:
 
 
 def expected_players(page: str) -> int:
-    """How many timelapses the chapter's source draws (``viz.timelapse(`` calls in its twin)."""
+    """How many timelapses the chapter's source draws (``viz.timelapse(`` calls in the code of its twin)."""
     twin = ROOT / f"{page}.py"
-    return twin.read_text().count("viz.timelapse(") if twin.exists() else 0
+    if not twin.exists():
+        return 0
+    return sum(line.count("viz.timelapse(") for line in twin.read_text().splitlines() if not line.startswith("#"))
 
 
 @contextlib.contextmanager
 def serve(directory: Path):
     """An HTTP server for ``directory`` on a free port of 127.0.0.1, for the duration of the block."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # one line per request would bury the report
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -128,7 +135,7 @@ def check_page(b, url: str, page: str, shots: Path) -> tuple[list[str], list[str
     if r["raw"]:
         fail.append(f"formulas left untypeset: {r['raw']}")
     if r["broken"]:
-        fail.append(f"{len(r['broken'])} of {r['images']} images did not load: {r['broken'][:3]}")
+        fail.append(f"{len(r['broken'])} of {r['images']} images of the book did not load: {r['broken'][:3]}")
     want = expected_players(page)
     if r["players"] < want:
         fail.append(f"{r['players']} timelapse players, the chapter draws {want}")

@@ -31,7 +31,7 @@ def book_config(profile: str) -> dict:
                                       f"(<code>GANS_EDU_PROFILE={profile}</code>).</p>" + footer)
     if (ROOT / MATHJAX / "es5" / "tex-chtml.js").exists():  # copied into _static; the path is relative to it
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
-        sphinx["html_static_path"] = [str(MATHJAX)]
+        sphinx["html_static_path"] = list(sphinx.get("html_static_path", [])) + [str(MATHJAX)]
         sphinx["mathjax_path"] = "es5/tex-chtml.js"
     return config
 
