@@ -24,6 +24,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gans_edu.metrics.classifier import metrics_device
+
 _BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
 
@@ -100,12 +102,15 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 51
     total, done = 0.0, 0
     while done < n_projections:
         k = min(chunk, n_projections - done)
-        dirs = torch.randn(a.shape[1], k, generator=generator).to(a)
+        dirs = torch.randn(a.shape[1], k, generator=generator).to(a)  # drawn on the CPU: the same on any device
         dirs = dirs / dirs.norm(dim=0, keepdim=True)  # (D, k) unit directions
-        # (k, N) rows, sorted with NumPy: several times faster than torch.sort on a CPU
-        pa = np.sort((dirs.T @ a.T).cpu().numpy(), axis=1)
-        pb = np.sort((dirs.T @ b.T).cpu().numpy(), axis=1)
-        total += float(np.abs(pa - pb).mean()) * k
+        if a.device.type == "cpu":  # (k, N) rows, sorted with NumPy: several times faster than torch.sort on a CPU
+            pa = np.sort((dirs.T @ a.T).numpy(), axis=1)
+            pb = np.sort((dirs.T @ b.T).numpy(), axis=1)
+            total += float(np.abs(pa - pb).mean()) * k
+        else:  # on an accelerator, sorted where they are; one number comes back per chunk
+            pa, pb = (dirs.T @ a.T).sort(dim=1).values, (dirs.T @ b.T).sort(dim=1).values
+            total += float((pa - pb).abs().mean()) * k
         done += k
     return total / n_projections
 
@@ -139,7 +144,8 @@ def sliced_wasserstein_distance(
     if min_resolution > size or size % min_resolution or (size // min_resolution) & (size // min_resolution - 1):
         raise ValueError(f"min_resolution must be the image size {size} divided by a power of two, got {min_resolution}")
     n = min(len(images_a), len(images_b))
-    a, b = images_a[:n].float().cpu(), images_b[:n].float().cpu()
+    device = metrics_device(images_a)  # the GPU where there is one; the random positions and directions stay CPU draws
+    a, b = images_a[:n].float().to(device), images_b[:n].float().to(device)
     levels = (size // min_resolution).bit_length()  # e.g. 32 / 16 = 2 -> 2 levels
     g = torch.Generator().manual_seed(seed)
     out: dict[int, float] = {}
