@@ -622,77 +622,31 @@ def cmd_reference_export(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- helpers
 
 def evaluation_report(model, dataset: str, n: int | None, seed: int) -> dict:
-    """What ``gans-edu evaluate`` measures, for a model in memory: image or toy metrics with the real-data
-    baseline (``n`` samples drawn with ``seed + 1``), plus the semi-supervised classifier's test error or
-    InfoGAN's code alignment where they apply; CycleGAN: the translation report on ``n`` test digits per
-    domain (None: all)."""
-    import torch
-
+    """What ``gans-edu evaluate`` measures, for a model in memory: its sample metrics (for most models, ``n`` samples
+    drawn with ``seed + 1`` beside the real-data baselines) and its own extra metrics (see
+    :meth:`gans_edu.models.base.GANModel.extra_metrics`), then the seconds it took."""
     t0 = time.perf_counter()
-    if hasattr(model, "translate"):
-        from gans_edu.models.cyclegan import evaluate_translation
-
-        report = evaluate_translation(model, n)
-        report["seconds"] = round(time.perf_counter() - t0, 2)
-        return report
-
-    from gans_edu.metrics import evaluate
-
-    labels = (torch.arange(n) % 10) if model.conditional else None
-    samples = model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed + 1))
-    _check_finite(samples, f"the model's {n} samples")
-    report = evaluate(samples, dataset, labels=labels)
-    if getattr(model.config, "semi_supervised", False):  # improved-gan's Sec. 5 mode: D is a classifier
-        from gans_edu.data import load_dataset
-
-        test = load_dataset(dataset, "test", verbose=False)
-        report["classifier"] = {"test_error": model.test_error(test.x, test.y), "test_digits": len(test)}
-    if model.categorical_code and dataset == "mnist":  # InfoGAN: does the unsupervised code line up with the digits?
-        from gans_edu.models.infogan import code_scores
-
-        report["code"] = code_scores(model, n, seed + 1)
+    report = {**model.sample_metrics(dataset, n, seed), **model.extra_metrics(dataset, n, seed)}
     report["seconds"] = round(time.perf_counter() - t0, 2)
     return report
 
 
 def _evaluate(run: Path, model, dataset: str, n: int | None, seed: int, profile: str) -> dict:
-    from gans_edu.profiles import eval_n, pick
     from gans_edu.utils import atomic_write_text
 
-    if hasattr(model, "translate"):
-        n = n or pick(smoke=200, cpu=None, gpu=None, profile=profile)  # None: every test digit of both domains
-    else:
-        n = n or eval_n(profile)
+    n = n or model.evaluation_size(profile)
     report = evaluation_report(model, dataset, n, seed)
-    print_report(report)
+    print_report(model, report)
     atomic_write_text(run / METRICS, json.dumps(report, indent=2) + "\n")
-    if hasattr(model, "translate"):
-        print(f"wrote {run / METRICS} (test digits of both domains; judged by the book's MNIST, printed-digit "
-              "and two-domain classifiers, not an Inception network)")
-    else:
-        print(f"wrote {run / METRICS} (n = {n}; image metrics use the book's MNIST classifier, "
-              "not an Inception network)")
+    print(f"wrote {run / METRICS} ({model.metrics_note(n)})")
     return report
 
 
-def print_report(report: dict) -> None:
-    """Print an evaluation report as ``gans-edu evaluate`` does: figures rounded, the real-data baseline beside each."""
-    if "a2b" in report:
-        from gans_edu.models.cyclegan import translation_table
-
-        print(format_table(translation_table({k: v for k, v in report.items() if k != "seconds"})))
-        return
-    from gans_edu.metrics import metrics_table
-
-    if "classifier" in report:
-        c = report["classifier"]
-        print(f"semi-supervised D: test error {c['test_error']:.2%} on {c['test_digits']} test digits")
-    if "code" in report:
-        c = report["code"]
-        print(f"categorical code: {c['generation_matched']:.1%} of samples read as their code's matched class; "
-              f"Q classifies real test digits with {c['recognition_error']:.1%} error (code -> class {c['code_to_class']}); "
-              f"the most-used code takes {c['largest_code_share']:.1%} of real test digits (even split: 10%)")
-    print(format_table(metrics_table(report)))
+def print_report(model, report: dict) -> None:
+    """Print an evaluation report as ``gans-edu evaluate`` does: what the model describes of it (lines, and tables
+    with figures rounded and the real-data baseline beside each)."""
+    for item in model.describe_metrics(report):
+        print(item if isinstance(item, str) else format_table(item))
 
 
 def format_number(v: Any) -> str:

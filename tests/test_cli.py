@@ -129,7 +129,7 @@ def test_evaluate_prints_rounded_figures_beside_the_baseline(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", str(out), "--n", "100"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["metric", "model", "real", "data", "better"]
+    assert table[0].split()[:4] == ["metric", "model", "real", "data"] and table[0].split()[-1] == "better"
     row = next(ln for ln in table if ln.startswith("classes present"))
     assert ".000" not in row and row.split()[4].isdigit()
     for ln in table[1:]:
@@ -174,3 +174,59 @@ def test_every_default_config_and_recipe_passes_validation():
         data = sets.setdefault(r.dataset, load_dataset(r.dataset, "test", n=16, verbose=False))
         for extra in [{}, *r.variants.values()]:
             validate_overrides(r.model, data, r.profile, {**r.overrides, **extra})
+
+
+# ------------------------------------------------------------------ evaluate asks the model (GANModel's evaluation hooks)
+
+
+def test_evaluate_reports_what_the_model_adds(tmp_path, monkeypatch, capsys):
+    """evaluate names no model: a model's extra_metrics land in metrics.json, its describe_metrics lines are printed
+    before the sample table, and its metrics_note follows the path."""
+    from gans_edu.models.gan import GAN
+
+    out = tmp_path / "run"
+    assert main(["train", "gan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    monkeypatch.setattr(GAN, "extra_metrics", lambda self, dataset, n, seed: {"extra": {"n": n, "seed": seed}},
+                        raising=False)
+    described = GAN.describe_metrics
+    monkeypatch.setattr(GAN, "describe_metrics", lambda self, r: [f"extra line {r['extra']}", *described(self, r)])
+    monkeypatch.setattr(GAN, "metrics_note", lambda self, n: f"noted {n}")
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "50", "--seed", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "extra line {'n': 50, 'seed': 3}" and lines[1].split()[0] == "metric"
+    assert lines[-1] == f"wrote {out / 'metrics.json'} (noted 50)"
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["extra"] == {"n": 50, "seed": 3} and report["n"] == 50 and list(report)[-1] == "seconds"
+
+
+def test_evaluate_prints_the_infogan_code_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "infogan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "50"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("categorical code: ") and "(even split: 10%)" in lines[0]
+    assert lines[1].split()[0] == "metric" and "n = 50; image metrics" in lines[-1]
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["code"]["samples"] == 50 and "model" in report
+
+
+def test_evaluate_prints_the_cyclegan_translation_table(tmp_path, capsys):
+    """CycleGAN's report is its translations only (no sample table), on 200 test digits per domain by default in the
+    smoke profile."""
+    out = tmp_path / "run"
+    assert main(["train", "cyclegan", "--profile", "smoke", "--steps", "2", "--no-eval", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "100"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].split() == ["CycleGAN", "real", "data", "untranslated"]
+    assert "handwritten -> printed:" in text and "printed -> handwritten:" in text
+    assert not any(ln.startswith("metric") for ln in text.splitlines())  # no sample metrics table
+    assert "(test digits of both domains; judged by the book's MNIST, printed-digit" in text.splitlines()[-1]
+    report = json.loads((out / "metrics.json").read_text())
+    assert list(report) == ["a2b", "b2a", "seconds"]
+    from gans_edu.cli import load_run
+
+    model, _ = load_run(out)
+    assert model.evaluation_size("smoke") == 200 and model.evaluation_size("cpu") is None

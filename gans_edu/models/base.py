@@ -95,6 +95,47 @@ class GANModel:
         """Context manager: all networks in eval mode, restored afterwards."""
         return _EvalMode(self.nets.values())
 
+    # ------------------------------------------------------------------ evaluation
+    # ``gans-edu evaluate`` and the reference cards (gans_edu.cli.evaluation_report) ask the model, never name it:
+    # the report is sample_metrics() plus extra_metrics(), printed as describe_metrics() says. A model with
+    # something of its own to measure (InfoGAN's code, the semi-supervised classifier, CycleGAN's translations)
+    # overrides these.
+    def evaluation_size(self, profile: str | None = None) -> int | None:
+        """How many samples the evaluation measures when not told (``--n``): the profile's
+        :func:`~gans_edu.profiles.eval_n`; None means every test example."""
+        from gans_edu.profiles import eval_n
+
+        return eval_n(profile)
+
+    def sample_metrics(self, dataset: str, n: int, seed: int) -> dict[str, Any]:
+        """The image (or 2-D toy) metrics of ``n`` samples drawn with seed ``seed + 1``, beside the real-data
+        baselines (:func:`gans_edu.metrics.evaluate`); a conditional model draws the classes in turn."""
+        from gans_edu.metrics import evaluate
+
+        labels = (torch.arange(n) % 10) if self.conditional else None
+        samples = self.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed + 1))
+        nan, inf = int(torch.isnan(samples).sum()), int(torch.isinf(samples).sum())
+        if nan or inf:
+            raise ValueError(f"the model's {n} samples holds {nan} NaN and {inf} infinite values "
+                             f"(of {samples.numel()}); refusing to use them")
+        return evaluate(samples, dataset, labels=labels)
+
+    def extra_metrics(self, dataset: str, n: int | None, seed: int) -> dict[str, Any]:
+        """Entries of the evaluation report that only this model has, added after :meth:`sample_metrics`
+        (default: none). ``n`` and ``seed`` as there."""
+        return {}
+
+    def describe_metrics(self, report: dict[str, Any]) -> list[Any]:
+        """What ``gans-edu evaluate`` prints of ``report``, in order: lines of text, or tables (pandas DataFrames,
+        printed aligned). Default: the sample metrics' table with its baselines."""
+        from gans_edu.metrics import metrics_table
+
+        return [metrics_table(report)]
+
+    def metrics_note(self, n: int | None) -> str:
+        """What ``gans-edu evaluate`` says, after the path of metrics.json, about how the report was measured."""
+        return f"n = {n}; image metrics use the book's MNIST classifier, not an Inception network"
+
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -376,6 +376,26 @@ class CycleGAN(GANModel):
                                              for k, v in state["b_sampler"].items()})
         self._set_lr()
 
+    # ------------------------------------------------------------------ evaluation (gans-edu evaluate)
+    def evaluation_size(self, profile: str | None = None) -> int | None:
+        """Test digits per domain: 200 in the smoke profile, otherwise all of them (None)."""
+        return pick(smoke=200, cpu=None, gpu=None, profile=profile)
+
+    def sample_metrics(self, dataset: str, n: int | None, seed: int) -> dict[str, Any]:
+        """None: CycleGAN's samples are translations, which :meth:`extra_metrics` measures."""
+        return {}
+
+    def extra_metrics(self, dataset: str, n: int | None, seed: int) -> dict[str, Any]:
+        """The translation report on the first ``n`` test digits of each domain (:func:`evaluate_translation`)."""
+        return evaluate_translation(self, n)
+
+    def describe_metrics(self, report: dict[str, Any]) -> list[Any]:
+        return [translation_table({k: v for k, v in report.items() if k in DIRECTIONS})]
+
+    def metrics_note(self, n: int | None) -> str:
+        return ("test digits of both domains; judged by the book's MNIST, printed-digit and two-domain classifiers, "
+                "not an Inception network")
+
 
 # --------------------------------------------------------------------------- measuring a translation
 

@@ -276,6 +276,21 @@ class InfoGAN(GANModel):
                 out.append(self.D(chunk.to(self.device))[1].argmax(1).cpu())
         return torch.cat(out)
 
+    # ------------------------------------------------------------------ evaluation (gans-edu evaluate)
+    def extra_metrics(self, dataset: str, n: int | None, seed: int) -> dict:
+        """On MNIST, how the categorical code lines up with the digits (:func:`code_scores`, ``n`` samples)."""
+        return {"code": code_scores(self, n, seed + 1)} if dataset == "mnist" else {}
+
+    def describe_metrics(self, report: dict) -> list:
+        lines = super().describe_metrics(report)
+        if "code" in report:
+            c = report["code"]
+            lines.insert(0, f"categorical code: {c['generation_matched']:.1%} of samples read as their code's matched "
+                            f"class; Q classifies real test digits with {c['recognition_error']:.1%} error (code -> "
+                            f"class {c['code_to_class']}); the most-used code takes {c['largest_code_share']:.1%} of "
+                            "real test digits (even split: 10%)")
+        return lines
+
 
 def best_matching(codes: torch.Tensor, classes: torch.Tensor, k: int = 10) -> tuple[np.ndarray, float]:
     """Best one-to-one map of codes to classes (Hungarian algorithm) and the accuracy it gives.

@@ -465,7 +465,7 @@ def test_cli_train_with_tricks_and_sample(tmp_path):
     assert x.shape == (12, 1, 28, 28) and np.isfinite(x).all() and x.min() >= -1 and x.max() <= 1
 
 
-def test_cli_semi_supervised_resume(tmp_path):
+def test_cli_semi_supervised_resume(tmp_path, capsys):
     out = tmp_path / "run"
     from gans_edu.cli import main
 
@@ -476,7 +476,11 @@ def test_cli_semi_supervised_resume(tmp_path):
     assert len(state["model"]["extra"]["labelled"][0]) == 100  # the same 100 labelled digits after resuming
     assert json.loads((out / "config.json").read_text())["config"]["semi_supervised"]
     assert state["model"]["extra"]["initialised"] and state["model"]["extra"]["ema_steps"] == 2
+    capsys.readouterr()
     assert main(["evaluate", str(out), "--n", "100"]) == 0  # the classifier's test error beside the sample metrics
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("semi-supervised D: test error ") and lines[0].endswith("on 1000 test digits")
+    assert lines[1].split()[0] == "metric"
     report = json.loads((out / "metrics.json").read_text())
     assert 0 <= report["classifier"]["test_error"] <= 1 and report["classifier"]["test_digits"] == 1000
 
