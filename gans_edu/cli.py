@@ -16,6 +16,8 @@
     gans-edu reference export NAME --out DIR
         (the chapters' reference runs: trained once for longer, shipped with the package; an exported
         reference is a run directory that sample, evaluate and translate accept)
+    gans-edu compare [MODEL ...] [--evaluate | --live [--profile P]] [--n N] [--out DIR]
+        (the ten models side by side, from the reference cards; --live trains them afresh: gans_edu.compare)
 
 Failures are one line on stderr: exit status 2 for a bad argument, file or run directory; 3 when training
 stops on a NaN/inf loss (with the step, the loss and what to do); 130 when interrupted (Ctrl-C: what was
@@ -200,6 +202,12 @@ def _build_parser() -> argparse.ArgumentParser:
     rx.add_argument("name")
     rx.add_argument("--out", required=True, type=Path)
     rx.set_defaults(func=cmd_reference_export)
+
+    from gans_edu.compare import add_arguments as compare_arguments  # light: torch is imported when it runs
+
+    cmp = sub.add_parser("compare", help="the ten models side by side (reference cards; --live: trained afresh)")
+    compare_arguments(cmp)
+    cmp.set_defaults(func=cmd_compare)
     return p
 
 
@@ -599,6 +607,12 @@ def cmd_reference_train(args: argparse.Namespace) -> None:
     failed = [n for n in names if references.train(n, args.work, device=args.device) is None]
     if failed:
         raise CliError(f"not finished: {', '.join(failed)} (run the same command again to resume)")
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    from gans_edu.compare import command
+
+    command(args)
 
 
 def cmd_reference_export(args: argparse.Namespace) -> None:
