@@ -424,7 +424,23 @@ class ToyDiscriminator(nn.Module):
 # --------------------------------------------------------------------------- the model
 
 
-class ImprovedGAN(GANModel):
+class LinearDecay:
+    """The official code's learning rate: constant, then linearly down to 0 from ``lr_decay_start`` of the run
+    (both improved-GAN models; ``fit`` says how many steps the run has through :meth:`plan`)."""
+
+    total_steps: int | None = None
+
+    def plan(self, steps: int | None) -> None:
+        """Told by :func:`gans_edu.train.fit` how many steps the run has: a decaying rate reaches 0 there."""
+        self.total_steps = steps
+
+    def _set_lr(self) -> None:
+        if self.config.lr_decay_start < 1:  # no decay under a time budget (total unknown): lr_factor gives 1
+            set_learning_rate(self.optimizers,
+                              self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
+
+
+class ImprovedGAN(LinearDecay, GANModel):
     """DCGAN (or the toy MLPs) plus the Sec. 3 techniques, each where its switch is on.
 
     ``semi_supervised=True`` is another model, :class:`gans_edu.models.improved_gan_semi.SemiSupervisedGAN`
@@ -473,15 +489,6 @@ class ImprovedGAN(GANModel):
             return base
         ref_z = self.noise(self.config.vbn_ref_size, torch.Generator().manual_seed(12345))
         return VBNGenerator(base, ref_z, self.config.bn_gain_std)
-
-    def plan(self, steps: int | None) -> None:
-        """Told by :func:`gans_edu.train.fit` how many steps the run has: a decaying rate reaches 0 there."""
-        self.total_steps = steps
-
-    def _set_lr(self) -> None:
-        if self.config.lr_decay_start < 1:  # no decay under a time budget (total unknown): lr_factor gives 1
-            set_learning_rate(self.optimizers,
-                              self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
     def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
         return torch.rand(n, self.config.z_dim, generator=generator, device=rng_device(generator, device)) * 2 - 1  # U(-1, 1)

@@ -50,8 +50,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from gans_edu.models.base import Draw, GANModel, average_weights, lr_factor, set_learning_rate
-from gans_edu.models.improved_gan import HistoricalAverage, ImprovedGANConfig, feature_matching_loss
+from gans_edu.models.base import Draw, GANModel, average_weights
+from gans_edu.models.improved_gan import HistoricalAverage, ImprovedGANConfig, LinearDecay, feature_matching_loss
 from gans_edu.profiles import pick
 from gans_edu.utils import rng_device
 
@@ -262,7 +262,7 @@ def semi_supervised_steps(profile: str | None = None) -> int:
 # --------------------------------------------------------------------------- the model
 
 
-class SemiSupervisedGAN(GANModel):
+class SemiSupervisedGAN(LinearDecay, GANModel):
     """Sec. 5: D is a (K+1)-class classifier (the labelled cross-entropy plus the GAN loss), G plays feature matching.
 
     Its registry name is ``improved-gan`` (chosen with ``semi_supervised=True``): its checkpoints, and the
@@ -300,15 +300,6 @@ class SemiSupervisedGAN(GANModel):
         self.total_steps: int | None = None
         if config.ema_decay > 0:
             self.D_avg = copy.deepcopy(self.D).eval().requires_grad_(False)
-
-    def plan(self, steps: int | None) -> None:
-        """Told by :func:`gans_edu.train.fit` how many steps the run has: a decaying rate reaches 0 there."""
-        self.total_steps = steps
-
-    def _set_lr(self) -> None:
-        if self.config.lr_decay_start < 1:  # no decay under a time budget (total unknown): lr_factor gives 1
-            set_learning_rate(self.optimizers,
-                              self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
     def noise(self, n: int, generator: torch.Generator | None = None, device: torch.device | None = None) -> torch.Tensor:
         # U(0, 1), the official MNIST code; ``device``: where to draw without a generator (a step: the model's)
