@@ -373,6 +373,7 @@ for colour, (name, (d, _)) in zip(["C0", "C3", "C1", "C2"], nn_dist.items()):
     else:
         ax.hist(d.numpy(), bins=bins, histtype="step", lw=2, density=True, color=colour,
                 label=f"{name} (median {medians[name]:.1f})")
+ax.set_ylim(0, 1.6 * ax.get_ylim()[1])  # room for the legend above the histograms
 ax.set_xlabel("pixel distance to the nearest training digit")
 ax.set_title("how far is each image from the training set?")
 ax.legend(frameon=False, fontsize=9, loc="upper right")
