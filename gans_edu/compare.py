@@ -370,7 +370,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="measure the shipped references again instead of reading their cards (minutes)")
     how.add_argument("--live", action="store_true",
                      help="train every model afresh in --profile (default cpu) and measure it; prints an estimate "
-                          "first (about 1.5 h for all ten in the cpu profile on one thread)")
+                          "first (over two hours for all ten in the cpu profile on one thread)")
     p.add_argument("--profile", type=_profile, help="with --live: the profile to train in (default cpu)")
     p.add_argument("--n", type=_int_in("--n", MIN_EVAL, MAX_SAMPLES),
                    help="samples per evaluation (default: the cards' 2000; with --live, the profile's)")

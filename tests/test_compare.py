@@ -120,9 +120,11 @@ def test_live_trains_afresh_with_an_estimate_up_front(tmp_path, capsys):
 
 
 def test_cyclegan_gets_the_same_sample_metrics_when_measured():
-    table = compare.reference_table(["cyclegan"], fill=True, n=50, device="cpu")
+    table = compare.reference_table(["cyclegan"], fill=True, n=50, device="cpu", calibration=True)
     row = table.loc["cyclegan"]
     assert math.isfinite(row["FD"]) and 0 <= row["precision"] <= 1 and "digit kept" in row["also measured"]
     assert "cyclegan measured now (50 samples)" in " ".join(table.attrs["notes"])
+    blurred, half = table.loc["blurred real digits"], table.loc["real digits 0-4 only"]
+    assert half["classes"] == 5 and blurred["classes"] == 10 and half["FD"] > table.loc[compare.REAL, "FD"]
     # measured alone, its baseline is measured with it (50 real digits), not taken from a 2000-sample card
     assert table.loc[compare.REAL, "FD"] != pytest.approx(references.card("dcgan")["metrics"]["real"]["frechet_distance"])
