@@ -12,13 +12,17 @@ only feeds it batches and looks after everything around it:
   checkpoint is refused with one line instead of loading,
 * Ctrl-C (or a notebook's interrupt) stops after the current step and keeps
   what was learned,
-* an optional wall-clock budget (its progress bar shows the time left).
+* an optional wall-clock budget (its progress bar shows the time left),
+* optional speed-ups that leave the algorithm alone (:class:`~gans_edu.accelerate.Speed`: bf16 autocast,
+  ``torch.compile``, channels-last) and, under ``torchrun``, data-parallel training (:mod:`gans_edu.distributed`).
 
-Losses stay on the device between logs, so no step waits for the GPU.
+Losses stay on the device between logs, and the data, its batch indices and the models' random numbers live on the
+device too, so no step waits for the GPU or copies anything to it (``tests/test_device.py`` counts the copies).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -35,9 +39,10 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from gans_edu import __version__
+from gans_edu import __version__, distributed
+from gans_edu.accelerate import Speed, autocast, channels_last_data, net_wrapper, swapped_nets, to_channels_last
 from gans_edu.data import Dataset
-from gans_edu.models.base import GANModel
+from gans_edu.models.base import Draw, GANModel
 from gans_edu.utils import atomic_file
 
 CHECKPOINT = "checkpoint.pt"
@@ -88,18 +93,29 @@ class TrainResult:
 
 
 class BatchSampler:
-    """Random batches without replacement, epoch after epoch, with a state that can be saved."""
+    """Random batches without replacement, epoch after epoch, with a state that can be saved.
 
-    def __init__(self, n: int, batch_size: int, seed: int) -> None:
+    The permutation is drawn on the CPU (a CPU generator: the same order on every device, and a state that saves
+    anywhere) and copied to ``device`` once per epoch; :meth:`next` slices that copy, so a step copies nothing.
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int, device: torch.device | str = "cpu") -> None:
         self.n, self.batch_size = n, min(batch_size, n)
+        self.device = torch.device(device)
         self.generator = torch.Generator().manual_seed(seed)
         self.perm = torch.randperm(n, generator=self.generator)
         self.pos = 0
+        self._perm_on_device: torch.Tensor | None = None
 
     def next(self) -> torch.Tensor:
+        """The next batch's indices, on ``device``."""
         if self.pos + self.batch_size > self.n:
             self.perm, self.pos = torch.randperm(self.n, generator=self.generator), 0
-        idx = self.perm[self.pos : self.pos + self.batch_size]
+            self._perm_on_device = None
+        if self._perm_on_device is None:  # once per epoch
+            perm = self.perm.pin_memory() if self.device.type == "cuda" else self.perm
+            self._perm_on_device = perm.to(self.device, non_blocking=True)
+        idx = self._perm_on_device[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
         return idx
 
@@ -109,6 +125,21 @@ class BatchSampler:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
         self.perm, self.pos = state["perm"], int(state["pos"])
+        self._perm_on_device = None
+
+
+def batches(x_all: torch.Tensor, y_all: torch.Tensor | None, sampler: BatchSampler,
+            ctx: distributed.Context | None = None) -> Draw:
+    """``draw()`` for a model's ``train_step``: the sampler's next batch of ``x_all`` (and ``y_all``), indexed where
+    they are (the device), so nothing is copied; under torchrun, this rank's shard of the global batch."""
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor | None]:
+        idx = sampler.next()
+        if ctx is not None:
+            idx = distributed.shard(idx, ctx)
+        return x_all[idx], (None if y_all is None else y_all[idx])
+
+    return draw
 
 
 def default_snapshot(model: GANModel, n: int = 64, seed: int = 1234) -> torch.Tensor:
@@ -155,6 +186,7 @@ def fit(
     progress: bool = True,
     desc: str | None = None,
     on_resume: Callable[[GANModel, int], None] | None = None,
+    speed: Speed | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data`` for ``steps`` generator steps (or until ``minutes`` run out).
 
@@ -174,6 +206,11 @@ def fit(
         desc: progress-bar label (default: the model's name).
         on_resume: called as ``on_resume(model, step)`` once the checkpoint is restored (the command line uses it
             to apply ``--set`` overrides to the optimisers of a resumed run).
+        speed: bf16 autocast, ``torch.compile``, channels-last (:class:`~gans_edu.accelerate.Speed`; default: none).
+
+    Under torchrun (:func:`gans_edu.distributed.setup` was called), every rank calls ``fit`` alike: the model's
+    networks are wrapped in DistributedDataParallel for the run, each rank trains on its shard of a global batch of
+    ``batch_size x world_size``, and only rank 0 writes to ``out_dir``.
 
     Raises:
         NonFiniteLossError: a loss became NaN or infinite (the last checkpoint on disk is left as it was).
@@ -187,8 +224,13 @@ def fit(
         raise ValueError(f"minutes must be positive and finite, got {minutes}")
     if resume and out_dir is None:
         raise ValueError("resume=True needs out_dir (where the checkpoint lives)")
+    ctx = distributed.current()
+    main = ctx is None or ctx.main  # the process that writes
+    if ctx is not None:
+        distributed.check_model(model)
+    speed = speed or Speed()
     out = Path(out_dir) if out_dir is not None else None
-    if out is not None:
+    if out is not None and main:
         out.mkdir(parents=True, exist_ok=True)
     if snapshot_every is None:
         snapshot_every = max(1, steps // 20) if steps is not None else 500
@@ -197,13 +239,16 @@ def fit(
     limit = steps if steps is not None else float("inf")
     log_every = max(1, log_every)
 
-    x_all = data.x.to(model.device)
+    if model.device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # a step's shapes never change: measure the fastest kernels once
+    if speed.channels_last:
+        to_channels_last(model)
+    x_all = data.x.to(model.device)  # the whole training set on the device, once
+    x_all = channels_last_data(x_all) if speed.channels_last else x_all
     y_all = data.y.to(model.device) if data.y is not None else None
-    sampler = BatchSampler(len(data), model.config.batch_size, seed)
-
-    def draw() -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = sampler.next().to(model.device)
-        return x_all[idx], (None if y_all is None else y_all[idx])
+    world = ctx.world_size if ctx is not None else 1
+    sampler = BatchSampler(len(data), model.config.batch_size * world, seed, device=model.device)
+    draw = batches(x_all, y_all, sampler, ctx)
 
     result = TrainResult()
     saved_step: int | None = None  # the step of the checkpoint on disk
@@ -219,63 +264,84 @@ def fit(
     window: list[dict[str, torch.Tensor]] = []
     start_step, start_seconds = result.steps, result.seconds
     t0 = time.perf_counter()
-    if snapshot_fn is not None and snapshot_every and not result.snapshots:
-        result.snapshots.append((0, snapshot_fn(model)))
 
     def save() -> None:
         nonlocal saved_step
-        if out is not None:
+        if out is not None and main:
             result.seconds = start_seconds + (time.perf_counter() - t0)
             _save_checkpoint(out / CHECKPOINT, model, sampler, result)
             write_history(result.history, out / HISTORY)
             saved_step = result.steps
 
-    timed = steps is None and minutes is not None  # the clock is the budget: the bar shows time, not steps
-    bar = _progress_bar(steps, start_step, minutes if timed else None, desc or model.name, progress)
-    step = start_step
-    try:
-        with _StopOnInterrupt() as interrupt:
-            while step < limit:
-                window.append(model.train_step(draw))
-                step += 1
-                result.steps = step
-                if step % log_every == 0 or step == limit or interrupt.requested:
-                    row = _flush(window, step, start_seconds + time.perf_counter() - t0)
-                    result.history.append(row)
-                    postfix = {"step": step} if timed else {}
-                    postfix.update({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")})
-                    bar.set_postfix(postfix, refresh=False)
-                if timed:
-                    bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
-                else:
-                    bar.update(1)
-                if snapshot_fn is not None and snapshot_every and step % snapshot_every == 0:
-                    result.snapshots.append((step, snapshot_fn(model)))
-                if interrupt.requested:
-                    result.stopped = "interrupted"
-                    break
-                if minutes is not None and time.perf_counter() - t0 > 60 * minutes:
-                    result.stopped = "time budget"
-                    break
-                if step % checkpoint_every == 0 and step < limit:
-                    _check_window(window, step)  # never save weights a NaN has already reached
-                    save()
-        if window:  # rows not yet logged (stopped between logs)
-            result.history.append(_flush(window, step, start_seconds + time.perf_counter() - t0))
-    except NonFiniteLossError as err:
-        err.checkpoint_step = saved_step
-        raise
-    finally:  # the bar's line ends before anything else is printed, an error included
-        if timed:
-            bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
-        bar.close()
-    if snapshot_fn is not None and snapshot_every and result.snapshots[-1][0] != step:
-        result.snapshots.append((step, snapshot_fn(model)))
+    def train_step() -> dict[str, torch.Tensor]:
+        with autocast(model.device, speed.amp):
+            return model.train_step(draw)
+
+    # For the run only: the networks a step calls wrapped in DDP (torchrun) and compiled (speed.compile);
+    # the training noise sharded across ranks. model.nets, the checkpoints and the optimisers never see it.
+    wrappers = contextlib.ExitStack()
+    wrappers.enter_context(swapped_nets(model, net_wrapper(
+        model, speed.compile, distributed.parallel(model, ctx) if ctx is not None else None)))
+    if ctx is not None:
+        wrappers.enter_context(distributed.shard_noise(model, ctx))
+    with wrappers:
+        if snapshot_fn is not None and snapshot_every and not result.snapshots:
+            result.snapshots.append((0, snapshot_fn(model)))
+        timed = steps is None and minutes is not None  # the clock is the budget: the bar shows time, not steps
+        bar = _progress_bar(steps, start_step, minutes if timed else None, desc or model.name, progress and main)
+        step = start_step
+        try:
+            with _StopOnInterrupt() as interrupt:
+                while step < limit:
+                    window.append(train_step())
+                    step += 1
+                    result.steps = step
+                    log_step = step % log_every == 0 or step == limit
+                    if log_step or (ctx is None and interrupt.requested):
+                        row = _flush(window, step, start_seconds + time.perf_counter() - t0)
+                        result.history.append(row)
+                        postfix = {"step": step} if timed else {}
+                        postfix.update({k: f"{v:.3g}" for k, v in row.items() if k not in ("step", "seconds")})
+                        bar.set_postfix(postfix, refresh=False)
+                    if timed:
+                        bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
+                    else:
+                        bar.update(1)
+                    if snapshot_fn is not None and snapshot_every and step % snapshot_every == 0:
+                        result.snapshots.append((step, snapshot_fn(model)))
+                    stop = _stop_reason(interrupt.requested, minutes, t0, log_step, ctx)
+                    if stop is not None:
+                        result.stopped = stop
+                        break
+                    if step % checkpoint_every == 0 and step < limit:
+                        _check_window(window, step)  # never save weights a NaN has already reached
+                        save()
+            if window:  # rows not yet logged (stopped between logs)
+                result.history.append(_flush(window, step, start_seconds + time.perf_counter() - t0))
+        except NonFiniteLossError as err:
+            err.checkpoint_step = saved_step
+            raise
+        finally:  # the bar's line ends before anything else is printed, an error included
+            if timed:
+                bar.update(min(bar.total, time.perf_counter() - t0) - bar.n)
+            bar.close()
+        if snapshot_fn is not None and snapshot_every and result.snapshots[-1][0] != step:
+            result.snapshots.append((step, snapshot_fn(model)))
     result.seconds = start_seconds + (time.perf_counter() - t0)
     save()
-    if result.stopped != "done":
+    if result.stopped != "done" and main:
         print(f"stopped ({result.stopped}) after {step} steps; progress kept" + (f" in {out}" if out else ""))
     return result
+
+
+def _stop_reason(interrupted: bool, minutes: float | None, t0: float, log_step: bool,
+                 ctx: distributed.Context | None) -> str | None:
+    """Why to stop after this step: ``"interrupted"`` (Ctrl-C), ``"time budget"``, or None. Under torchrun the
+    ranks decide together, at log steps only (one tiny all-reduce there), so they all stop at the same step."""
+    code = 2 if interrupted else 1 if minutes is not None and time.perf_counter() - t0 > 60 * minutes else 0
+    if ctx is not None:
+        code = distributed.agree(code) if log_step else 0
+    return (None, "time budget", "interrupted")[code]
 
 
 def _progress_bar(steps: int | None, start: int, minutes: float | None, desc: str, progress: bool) -> tqdm:
@@ -300,7 +366,8 @@ def _check_window(window: list[dict[str, torch.Tensor]], step: int) -> None:
 def _flush(window: list[dict[str, torch.Tensor]], step: int, seconds: float) -> dict[str, Any]:
     """Average the window's losses into one history row, after checking every step for NaN/inf."""
     keys = list(window[0])
-    values = torch.stack([torch.stack([w[k].detach().float() for k in keys]) for w in window]).cpu()  # (W, K)
+    values = torch.stack([torch.stack([w[k].detach().float() for k in keys]) for w in window])  # (W, K)
+    values = distributed.all_mean(values).cpu()  # under torchrun: the mean over the ranks, the same on each
     bad = ~torch.isfinite(values)
     if bad.any():
         i, j = (int(v) for v in bad.nonzero()[0])

@@ -276,12 +276,12 @@ class CycleGAN(GANModel):
     def _load_b(self) -> None:
         if self._b_x is None:  # rendered on first use, so that translating never pays for it
             self._b_x = self._domain_b("train").to(self.device)
-            self._b_sampler = BatchSampler(len(self._b_x), self.config.batch_size, self._b_seed)
+            self._b_sampler = BatchSampler(len(self._b_x), self.config.batch_size, self._b_seed, device=self.device)
 
     def _draw_b(self) -> torch.Tensor:
         """A batch of printed digits, unaligned with A's batch (an independent sampler, its own order)."""
         self._load_b()
-        return self._b_x[self._b_sampler.next().to(self.device)]
+        return self._b_x[self._b_sampler.next()]  # indices on the device: nothing copied
 
     # ------------------------------------------------------------------ schedule
     def plan(self, steps: int | None) -> None:
@@ -422,6 +422,9 @@ def _same_class_l1(x: torch.Tensor, y: torch.Tensor, others: torch.Tensor | None
     return float((x - others[partner]).abs().mean())
 
 
+TRAIN_DIGITS = 4000  # train digits per domain behind evaluate_translation's baselines (when n is None)
+
+
 def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dict[str, float]]:
     """Measure a CycleGAN on the test splits of both domains (the first ``n`` digits of each; default all 1,000).
 
@@ -449,11 +452,12 @@ def evaluate_translation(model: CycleGAN, n: int | None = None) -> dict[str, dic
     from gans_edu.metrics.image import frechet_distance
     from gans_edu.metrics.printed_classifier import classify_printed
 
+    n_train = n or TRAIN_DIGITS  # the baselines' train digits: all of the offline 4,000, never all of full MNIST
     domains = {
-        "a": (load_dataset("mnist", "test", n=n, verbose=False), load_dataset("mnist", "train", n=n, verbose=False),
-              classify),
+        "a": (load_dataset("mnist", "test", n=n, verbose=False),
+              load_dataset("mnist", "train", n=n_train, verbose=False), classify),
         "b": (load_dataset(model.config.domain_b, "test", n=n, verbose=False),
-              load_dataset(model.config.domain_b, "train", n=n, verbose=False), classify_printed),
+              load_dataset(model.config.domain_b, "train", n=n_train, verbose=False), classify_printed),
     }
     report: dict[str, dict[str, float]] = {}
     for direction, (src, dst) in {"a2b": ("a", "b"), "b2a": ("b", "a")}.items():
