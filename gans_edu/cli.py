@@ -163,6 +163,10 @@ def _build_parser() -> argparse.ArgumentParser:
                         "do not shape the networks (learning rates, betas, loss weights, ...) change from the "
                         "checkpoint's step on, and the change is recorded in config.json")
     t.add_argument("--no-eval", action="store_true", help="skip the metrics at the end")
+    t.add_argument("--amp", choices=["off", "bf16"], default="off",
+                   help="bf16: each step under bfloat16 autocast (GPUs with bf16: A100, H100, L4; a T4 emulates it)")
+    t.add_argument("--compile", action="store_true", help="torch.compile the networks (the first steps compile)")
+    t.add_argument("--channels-last", action="store_true", help="NHWC memory order for convolutional networks")
     t.add_argument("--out", required=True, type=Path)
     t.set_defaults(func=cmd_train)
 
@@ -293,6 +297,7 @@ def cmd_download(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from gans_edu import distributed
     from gans_edu.models import check_model_dataset, model_info
     from gans_edu.utils import RunLock, pick_device
 
@@ -301,6 +306,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     _check_run_dir_path(out)
     device = pick_device(args.device)
     overrides = _parse_overrides(args.set)
+    ctx = distributed.setup(device)  # under torchrun: join the other ranks (None: one process)
+    if ctx is not None:
+        device = ctx.device
+        if not ctx.main:  # the other ranks check and build the same run, train beside rank 0, and write nothing
+            return _train_beside(args, out, overrides, device)
     if args.resume:
         if not out.is_dir():
             raise CliError(f"--resume: {out} does not exist, so there is nothing to resume; "
@@ -326,6 +336,34 @@ def cmd_train(args: argparse.Namespace) -> int:
         if created and out.is_dir() and not any(out.iterdir()):  # failed before anything was kept
             out.rmdir()
         raise
+
+
+def _train_beside(args: argparse.Namespace, out: Path, overrides: dict[str, Any], device) -> int:
+    """A torchrun rank other than 0: the run rank 0 plans (the same seed, so the same model and batches), trained
+    with it; rank 0 alone writes the run directory, the samples and the metrics."""
+    from gans_edu import distributed
+    from gans_edu.models import model_info
+    from gans_edu.train import fit
+
+    if args.resume:
+        plan = _plan_resume(args, out, overrides, device)
+    else:
+        plan = _plan_new(args, args.dataset or model_info(args.model).default_dataset, overrides, device)
+    fit(plan["model"], plan["data"], steps=plan["steps"], minutes=args.minutes, seed=plan["seed"], out_dir=out,
+        resume=plan["saved"] is not None, on_resume=plan["apply"], log_every=_log_every(plan["steps"]),
+        snapshot_fn=None, progress=False, speed=_speed(args))
+    distributed.teardown()
+    return 0
+
+
+def _log_every(steps: int | None) -> int:
+    return 100 if steps is None else max(1, min(100, steps // 10))
+
+
+def _speed(args: argparse.Namespace):
+    from gans_edu.accelerate import Speed
+
+    return Speed(amp=args.amp, compile=args.compile, channels_last=args.channels_last)
 
 
 def _plan_new(args: argparse.Namespace, dataset: str, overrides: dict[str, Any], device) -> dict[str, Any]:
@@ -422,15 +460,17 @@ def _train(args: argparse.Namespace, out: Path, plan: dict[str, Any]) -> int:
     """Write config.json, train, then write the samples and (unless --no-eval) the metrics. Holds the lock."""
     import torch
 
+    from gans_edu import distributed
     from gans_edu.train import NonFiniteLossError, fit
     from gans_edu.utils import atomic_write_text
 
     model, data, steps, saved = plan["model"], plan["data"], plan["steps"], plan["saved"]
+    ctx = distributed.current()
     config = {
         "model": args.model, "dataset": plan["dataset"], "profile": plan["profile"], "seed": plan["seed"],
         "steps": steps, "minutes": args.minutes,
         "device": str(model.device), "config": model.config_dict(), "torch": torch.__version__,
-        "data_source": data.source,
+        "data_source": data.source, "world_size": ctx.world_size if ctx is not None else 1, **_speed(args).as_dict(),
     }
     if saved is not None:
         config["steps_done"] = plan["done"]
@@ -448,14 +488,14 @@ def _train(args: argparse.Namespace, out: Path, plan: dict[str, Any]) -> int:
         print(f"--set {k}: {plan['was'].get(k)!r} -> {v!r} from step {plan['done']} (recorded in {out / CONFIG})")
     try:
         result = fit(model, data, steps=steps, minutes=args.minutes, seed=plan["seed"], out_dir=out,
-                     resume=saved is not None, on_resume=plan["apply"],
-                     log_every=100 if steps is None else max(1, min(100, steps // 10)))
+                     resume=saved is not None, on_resume=plan["apply"], log_every=_log_every(steps), speed=_speed(args))
     except BaseException as err:
         if _inode(out / CHECKPOINT) == plan["checkpoint_inode"]:  # no checkpoint written: config.json as it was
             _restore_file(out / CONFIG, plan["config_before"])
         if isinstance(err, NonFiniteLossError):
             raise CliError(_nan_advice(err, args, out, model), code=3) from None
         raise
+    distributed.teardown()  # under torchrun: the other ranks are done; samples and metrics are rank 0's alone
     config["steps_done"], config["train_seconds"] = result.steps, round(result.seconds, 2)
     atomic_write_text(out / CONFIG, json.dumps(config, indent=2) + "\n")
     labels = (torch.arange(64) % 10) if model.takes_labels else None
@@ -827,9 +867,15 @@ def _check_finite(x, what: str) -> None:
 
 
 def _load_training_data(dataset: str, profile: str):
+    from gans_edu import distributed
     from gans_edu.data import load_dataset
 
+    ctx = distributed.current()
+    if ctx is not None and not ctx.main:
+        distributed.barrier()  # under torchrun, rank 0 loads (and downloads) first
     data = load_dataset(dataset, "train", download=(profile == "gpu"))
+    if ctx is not None and ctx.main:
+        distributed.barrier()
     _check_finite(data.x, f"the {dataset} training data ({data.source})")
     return data
 
