@@ -470,18 +470,19 @@ else:
 #
 # ```{solution} ex-began-k0
 # :class: dropdown
-# Slowly. In our `cpu`-profile run (seed 0, 600 steps) $k_t$ stayed at 1 for
-# the first 200 steps: the generator's first images are reconstructed better
-# than $\gamma$ times the real digits, so the controller pushes $k_t$ up,
-# against its ceiling. Meanwhile $D$, pushing against generated images with
-# full weight, drives their reconstruction error to about 2, the largest an
-# image in $[-1, 1]$ can have, while $\mathcal{L}(x) \approx 0.6$. From then
-# on $k_t$ falls by $\lambda_k(\mathcal{L}(G(z)) - \gamma\mathcal{L}(x)) \approx
-# 0.001 \times 1.7$ per step: it was still 0.52 at step 600, about 300 steps
-# short of the live run's value near 0.05. The controller is slow by design:
-# one step moves $k_t$ by at most $\lambda_k$ times an error gap of at most 2,
-# so crossing $[0, 1]$ takes at least 500 steps. The push-back from the start
-# did not hurt at this budget: that run drew 6 classes at step 600 (Frechet
+# Slowly. In our `cpu`-profile run (seed 0, 600 steps) $k_t$ stayed near 1
+# for the first 200 steps: the generator's first images are reconstructed
+# better than $\gamma$ times the real digits, so the controller pushes $k_t$
+# up, against its ceiling. Meanwhile $D$, pushing against generated images
+# with full weight, drives their reconstruction error above 2 (the whole
+# range of a pixel in $[-1, 1]$ is 2), while $\mathcal{L}(x) \approx 0.6$.
+# From then on $k_t$ falls by
+# $\lambda_k(\mathcal{L}(G(z)) - \gamma\mathcal{L}(x)) \approx 0.001 \times 1.7$
+# per step: it was still 0.52 at step 600, about 300 steps short of the live run's value near 0.05. The
+# controller is slow by design: a step moves $k_t$ by $\lambda_k = 0.001$
+# times the gap between the two errors, a gap of order 1, so crossing
+# $[0, 1]$ takes many hundreds of steps. The push-back from the start did
+# not hurt at this budget: that run drew 6 classes at step 600 (Frechet
 # distance 1,166), where the same seed with $k_0 = 0$ drew 1 (2,106).
 # ```
 #
