@@ -107,8 +107,10 @@ notebook.checked("three toys of 2,000 points each, with 8 and 25 known modes",
 # game as one value function that D maximises and G minimises:
 #
 # $$
-# \min_G \max_D \; V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)]
-#   + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))].
+# \begin{aligned}
+# \min_G \max_D \; V(D, G) = {} & \mathbb{E}_{x \sim p_\text{data}}[\log D(x)] \\
+#   & + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))].
+# \end{aligned}
 # $$
 #
 # In practice G maximises $\log D(G(z))$ instead (the *non-saturating* loss,

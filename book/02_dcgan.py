@@ -81,8 +81,10 @@ nb = notebook.setup("Chapter 2: DCGAN (Radford et al. 2015)")
 # The objective is the 2014 one with the non-saturating generator loss:
 #
 # $$
-# \max_D \; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1 - D(G(z)))], \qquad
-# \min_G \; -\mathbb{E}_z[\log D(G(z))].
+# \begin{aligned}
+# &\max_D \; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1 - D(G(z)))], \\
+# &\min_G \; -\mathbb{E}_z[\log D(G(z))].
+# \end{aligned}
 # $$
 #
 # In code: the two building blocks that carry the guidelines, and the
