@@ -340,7 +340,7 @@ class SemiSupervisedGAN(LinearDecay, GANModel):
             n += len(x)
         self.D.data_init(torch.cat(xs)[: self.config.ssl_init_size])
         if self.D_avg is not None:
-            self.D_avg.load_state_dict(self.D.state_dict())
+            self.D_avg.load_state_dict(self.nets["D"].state_dict())  # the plain module (self.D may be compiled)
         self.initialised = True
 
     # ------------------------------------------------------------------ training
