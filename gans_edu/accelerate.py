@@ -11,9 +11,10 @@
   critic weight all move by 0.2-0.3%, so the penalty stays under autocast (no float32 island).
 * ``compile=True``: ``torch.compile`` of every network a step calls (the model's attributes that hold them are
   swapped for compiled versions while :func:`fit` runs, and swapped back after; ``model.nets``, the checkpoints
-  and the optimisers keep the plain modules). A network whose step differentiates its gradient
-  (``create_graph=True``: WGAN-GP's and ProGAN's critic) stays uncompiled: compiled graphs do not support double
-  backward (:data:`DOUBLE_BACKWARD`).
+  and the optimisers keep the plain modules). A network whose graph a step differentiates twice stays uncompiled
+  (:data:`EAGER`): WGAN-GP's and ProGAN's critic (the penalty's ``create_graph=True``: a compiled backward cannot
+  be differentiated again) and the 2014 GAN's D (its simultaneous step runs two ``autograd.grad`` through one
+  graph of D, ``retain_graph=True``, which a compiled backward's donated buffers refuse).
 * ``channels_last=True``: the networks' 4-D weights and the image data in NHWC memory order, which the GPU's
   convolution kernels prefer (tensor cores); only for models with convolutions, a no-op for MLPs.
 
@@ -33,9 +34,9 @@ from torch import nn
 
 AMP_MODES = ("off", "bf16")
 
-# Networks whose training step takes the gradient of their gradient (create_graph=True): torch.compile's
-# AOTAutograd cannot differentiate a compiled backward again, so these stay in eager mode under --compile.
-DOUBLE_BACKWARD = {"wgan-gp": ("D",), "progan": ("D",)}
+# Networks whose graph a training step differentiates twice (create_graph=True, or retain_graph=True and a second
+# autograd.grad): torch.compile's AOTAutograd refuses both, so these stay in eager mode under --compile.
+EAGER = {"wgan-gp": ("D",), "progan": ("D",), "gan": ("D",)}
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,8 @@ def swapped_nets(model: Any, wrap: Callable[[str, nn.Module], nn.Module | None])
 def net_wrapper(model: Any, compile: bool = False, parallel: Callable[[nn.Module], nn.Module] | None = None,
                 **compile_kwargs: Any) -> Callable[[str, nn.Module], nn.Module | None]:
     """The ``wrap`` for :func:`swapped_nets`: ``parallel(net)`` (e.g. ``DistributedDataParallel``) if given, then
-    ``torch.compile`` if asked, except for the networks in :data:`DOUBLE_BACKWARD`. None: nothing to wrap."""
-    skip = DOUBLE_BACKWARD.get(model.name, ())
+    ``torch.compile`` if asked, except for the networks in :data:`EAGER`. None: nothing to wrap."""
+    skip = EAGER.get(model.name, ())
 
     def wrap(name: str, net: nn.Module) -> nn.Module | None:
         out = parallel(net) if parallel is not None else net

@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 
-from gans_edu.accelerate import DOUBLE_BACKWARD, Speed, autocast, net_wrapper, swapped_nets
+from gans_edu.accelerate import EAGER, Speed, autocast, net_wrapper, swapped_nets
 from gans_edu.data import load_dataset
 from gans_edu.models import MODELS, build_model
 from gans_edu.models.wgan_gp import gradient_penalty
@@ -84,7 +84,7 @@ def test_compile_swaps_the_networks_a_step_calls_but_not_a_double_backward_criti
     torch.manual_seed(0)
     model = build_model("wgan-gp", mnist, profile="smoke")
     G, D = model.G, model.D
-    assert DOUBLE_BACKWARD["wgan-gp"] == ("D",)
+    assert EAGER["wgan-gp"] == ("D",)
     with swapped_nets(model, net_wrapper(model, compile=True, backend="aot_eager")) as wrapped:
         assert set(wrapped) == {"G"} and model.G is wrapped["G"] and model.D is D and model.nets["G"] is G
         losses = model.train_step(_draw(mnist, model.config.batch_size))  # the penalty's double backward runs eager
