@@ -481,8 +481,7 @@ if nb.quality_checks:  # what the answer below says
 # ```{exercise} A 5-way code
 # :label: ex-infogan-five
 # Use a 5-way code (`cat_dim=5`). Which digits share a code? Does it match
-# what looks similar to you? (Pass `snapshot_every=0` to `fit`: its default
-# snapshot asks for codes 0 to 9.)
+# what looks similar to you?
 # ```
 #
 # ```{solution} ex-infogan-five

@@ -144,7 +144,9 @@ def batches(x_all: torch.Tensor, y_all: torch.Tensor | None, sampler: BatchSampl
 
 def default_snapshot(model: GANModel, n: int = 64, seed: int = 1234) -> torch.Tensor:
     """Samples from the same noise every time (the fixed batch behind timelapses)."""
-    labels = torch.arange(n) % 10 if model.takes_labels else None
+    config = getattr(model, "config", None)  # classes (cGAN) or categories of the code (InfoGAN: cat_dim may be 5)
+    k = getattr(config, "cat_dim", None) or getattr(config, "num_classes", None) or 10
+    labels = torch.arange(n) % k if model.takes_labels else None
     return model.sample(n, labels=labels, generator=torch.Generator().manual_seed(seed))
 
 

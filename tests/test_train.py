@@ -232,3 +232,13 @@ def test_tqdm_disable_switches_the_bar_off():
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TQDM_DISABLE": "1"},
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "True"], out
+
+
+def test_snapshots_of_an_infogan_with_five_categories():
+    """The timelapse batch asks for codes the model has: cat_dim=5 must not be asked for code 9."""
+    from gans_edu.data import load_dataset
+    from gans_edu.models import build_model
+
+    mnist = load_dataset("mnist", verbose=False)
+    model = build_model("infogan", mnist, profile="smoke", cat_dim=5)
+    assert len(fit(model, mnist, steps=2, progress=False).snapshots) >= 2
