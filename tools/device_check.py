@@ -18,10 +18,11 @@ For every chapter's gpu-profile run (model, dataset) it writes to JSON (and prin
   the projection an upper bound for a run that is compute- or memory-bound, and still over the truth for steps
   that mostly wait on kernel launches (the host runs those at about the same speed on any GPU). bf16 is not
   projected: a T4 (Turing) has no bf16 tensor cores;
-* a **sample check**: 64 samples after the timed steps, finite, not constant, in range.
+* a **sample check**: 64 samples after the timed steps, finite and not constant (their range is reported).
 
-The budget (``--budget-s``, default 390 s of the 480: a compile started late can take a minute) is shared out as it runs: float32 and bf16 for every model
-first, then the compiled ways while time is left; what did not fit says ``"skipped": "time budget"``.
+The budget (``--budget-s``, default 390 s of the 480: a compile started late can take a minute) is shared out as
+it runs: float32 and bf16 for every model first, then the compiled ways while time is left; what did not fit
+says ``"skipped": "time budget"``.
 ``--smoke`` runs the same code on the CPU in the smoke profile (tiny networks, two timed steps, compile with the
 cheap ``aot_eager`` backend), to show the script works end to end; its timings mean nothing for a GPU, so it
 projects nothing (the FLOP bounds, counted for the gpu profile, hold anywhere).
