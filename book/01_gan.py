@@ -89,7 +89,7 @@ nb = notebook.setup("Chapter 1: GAN (Goodfellow et al. 2014)")
 # `discriminator_loss` is $-V$ and `generator_loss` holds both generator losses
 # discussed next. Here is Algorithm 1 as code; the comments name its lines:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(GAN._alternating_step, discriminator_loss, generator_loss)
 
 # %% [markdown]

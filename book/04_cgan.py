@@ -83,7 +83,7 @@ mnist = load_dataset("mnist")
 # are chapter 1's `discriminator_loss` and `generator_loss`, called with the
 # label beside every image:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(CGAN.train_step)
 
 # %% [markdown]

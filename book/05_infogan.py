@@ -91,7 +91,7 @@ mnist = load_dataset("mnist")
 # then $G$ on its side of Eq. 6; `info_lower_bound` is $L_I$ for both kinds
 # of code:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(InfoGAN.train_step, info_lower_bound)
 
 # %% [markdown]

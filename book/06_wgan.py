@@ -96,7 +96,7 @@ nb = notebook.setup("Chapter 6: WGAN")
 # `WGAN.train_step` is this loop line for line, with the losses and the clip
 # it calls (`critic_iters` is the official schedule, next):
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(WGAN.train_step, WGAN.critic_iters, critic_loss, generator_loss, clip_weights)
 
 # %% [markdown]

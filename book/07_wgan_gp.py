@@ -86,7 +86,7 @@ toys = {name: load_dataset(name, verbose=False) for name in ["8gaussians", "25ga
 # above. Here they are, with the interpolation; the comments name the
 # algorithm's lines:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(WGANGP.train_step, WGANGP.critic_loss, gradient_penalty, interpolate)
 
 # %% [markdown]

@@ -105,7 +105,7 @@ nb = notebook.setup("Chapter 8: BEGAN")
 # `BEGAN.train_step` runs one step of each network and one update of $k_t$;
 # its comments name the paper's sections:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(BEGAN.train_step, reconstruction_loss, update_k, convergence_measure)
 
 # %% [markdown]

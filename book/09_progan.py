@@ -165,7 +165,7 @@ LIVE = nb.pick(smoke={}, cpu=dict(images_per_phase=1_000, ema_halflife=250.0), g
 # generator's `forward` is the fade-in of $G_\alpha$ above. Their comments
 # name the paper's sections:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(P.ProGAN.train_step, P.ProGAN.critic_loss, P.schedule, P.Generator.forward)
 
 # %% [markdown]

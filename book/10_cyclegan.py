@@ -156,7 +156,7 @@ print("fonts:", ", ".join(font_names()))
 # Here is that step, with the losses it calls and the pool; the comments
 # name the paper's equations:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(CycleGAN.train_step, lsgan_loss, discriminator_loss, cycle_loss, identity_loss, ImagePool.query)
 
 # %% [markdown]

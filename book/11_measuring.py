@@ -150,7 +150,7 @@ print(f"{n_feat} training digits, {len(x_test)} test digits, {n} samples per set
 # covariance are estimated from the samples, so the number also depends on
 # how many samples there are (section 4).
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(frechet_distance)
 
 # %% [markdown]
@@ -176,7 +176,7 @@ notebook.show_source(frechet_distance)
 # averages it over 20 random subsets of 500. The kernel and the estimate come
 # from torchmetrics; the book's function draws the subsets:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(kernel_distance, poly_kernel, maximum_mean_discrepancy)
 
 # %% [markdown]
@@ -199,7 +199,7 @@ notebook.show_source(kernel_distance, poly_kernel, maximum_mean_discrepancy)
 # cut into 10 parts and the mean over parts is reported. Note what is not in
 # the formula: real data. The score never compares the samples with anything.
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(classifier_score)
 
 # %% [markdown]
@@ -225,7 +225,7 @@ notebook.show_source(classifier_score)
 # lives), recall variety (real data that the samples reach). Both are
 # computed on as many samples as there are test digits.
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(precision_recall)
 
 # %% [markdown]
@@ -245,7 +245,7 @@ notebook.show_source(precision_recall)
 #
 # reported $\times 10^3$, one number per pyramid level.
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(sliced_wasserstein)
 
 # %% [markdown]
@@ -260,7 +260,7 @@ notebook.show_source(sliced_wasserstein)
 #   \mathcal{N}(x;\, s_i,\, \sigma^2 I).
 # $$
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(parzen_log_likelihood)
 
 # %% [markdown]
@@ -277,7 +277,7 @@ notebook.show_source(parzen_log_likelihood)
 #   \min_l \lVert x - m_l \rVert \le 3\sigma\big\} \ \ge\ 0.1\, N / K.
 # $$
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(mode_coverage)
 
 # %% [markdown]
@@ -288,7 +288,7 @@ notebook.show_source(mode_coverage)
 # blurred digits (quality lost) and digits from half the classes (variety
 # lost). They are made by these two functions:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(blur, calibration)
 
 # %% [markdown]
