@@ -369,8 +369,8 @@ if nb.quality_checks:
     assert r8["modes_covered"] == half8["modes_covered"] and r8["recall"] < half8["recall"], (r8, half8)
     if steps < refs["8gaussians"].card["steps"]:  # longer training, sharper samples than the live run's
         assert r8["high_quality"] > mean_hq + 0.1, (r8["high_quality"], mean_hq)
-    notebook.checked(f"8 Gaussians reference: {r8['modes_covered']:.0f}/8 modes, high quality {r8['high_quality']:.2f}, "
-                     f"recall {r8['recall']:.2f} (half the modes: {half8['recall']:.2f})",
+    notebook.checked(f"8 Gaussians reference: {r8['modes_covered']:.0f}/8 modes, "
+                     f"high quality {r8['high_quality']:.2f}, recall {r8['recall']:.2f} (half the modes: {half8['recall']:.2f})",
                      f"25 Gaussians reference: {r25['modes_covered']:.0f}/25 modes, high quality "
                      f"{r25['high_quality']:.2f}, recall {r25['recall']:.2f}")
 else:
@@ -458,7 +458,8 @@ d_fake = np.array([float(r["d_fake"]) for r in minimax_run.history])
 minimax_report = evaluate(minimax.sample(n_eval), "8gaussians")["model"]
 print(f"after {minimax_steps} minimax steps: D(G(z)) between {d_fake.min():.2f} and {d_fake.max():.2f} in every "
       f"logged window, so the non-saturating gradient is at most {((1 - d_fake) / d_fake).max():.1f}x the minimax "
-      f"one; {minimax_report['modes_covered']:.0f} modes covered, high-quality share {minimax_report['high_quality']:.2f}")
+      f"one; {minimax_report['modes_covered']:.0f} modes covered, "
+      f"high-quality share {minimax_report['high_quality']:.2f}")
 if nb.quality_checks:  # what the answer below says
     assert d_fake.min() > 0.2 and ((1 - d_fake) / d_fake).max() < 4, d_fake  # D never rejects G's samples
     assert minimax_report["modes_covered"] >= 2 and minimax_report["high_quality"] > 0.03, minimax_report  # G learns

@@ -204,10 +204,12 @@ if nb.quality_checks:
     assert m["classes_present"] >= 9 and m["classifier_score"] >= 0.6 * real["classifier_score"], (m, real)
     notebook.checked(f"DCGAN's Frechet distance {m['frechet_distance']:.0f} against the GAN's "
                      f"{g['frechet_distance']:.0f}; recall {m['recall']:.2f} against {g['recall']:.2f}",
-                     f"classifier score {m['classifier_score']:.2f} ({m['classifier_score'] / real['classifier_score']:.0%} "
-                     f"of real digits'), {m['classes_present']:.0f} classes present")
+                     f"classifier score {m['classifier_score']:.2f} "
+                     f"({m['classifier_score'] / real['classifier_score']:.0%} of real digits'), "
+                     f"{m['classes_present']:.0f} classes present")
 else:
-    notebook.checked(f"both models trained ({run.steps} and {gan_run.steps} steps) and scored; real digits show all ten classes")
+    notebook.checked(f"both models trained ({run.steps} and {gan_run.steps} steps) and scored",
+                     "real digits show all ten classes")
 
 # %% [markdown]
 # At the same training time, DCGAN's Frechet distance is a fraction of the
@@ -557,8 +559,8 @@ moves = {"bold": bold, "slant": lean, "slant + bold": lean + bold, "random": con
 style_table = pd.DataFrame({name: {"slant change (pixels)": float((slant(x) - slant(base)).mean()),
                                    "ink change": float(((x - base) / 2).flatten(1).mean(1).mean())}
                             for name, x in ((name, push(z_check + d, 0.0)) for name, d in moves.items())}).T
-viz.show_images(torch.stack([push(z_all[shown], 0.0)] + [push(z_all[shown] + d, 0.0) for d in (bold, lean, lean + bold)],
-                            1).flatten(0, 1), nrow=4, size=4, title="z, z + bold, z + slant, z + slant + bold")
+columns = [push(z_all[shown] + d, 0.0) for d in (0.0, bold, lean, lean + bold)]  # each (8, 1, 28, 28)
+viz.show_images(torch.stack(columns, 1).flatten(0, 1), nrow=4, size=4, title="z, z + bold, z + slant, z + slant + bold")
 plt.show()
 if nb.quality_checks:  # what the answer below says
     sc, ic = style_table["slant change (pixels)"], style_table["ink change"]
