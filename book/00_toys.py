@@ -123,7 +123,7 @@ notebook.checked("three toys of 2,000 points each, with 8 and 25 known modes",
 # (`gans_edu/models/gan.py`; its comments name the lines of Algorithm 1) and
 # the two losses it calls:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(GAN._alternating_step, discriminator_loss, generator_loss)
 
 # %% [markdown]

@@ -91,7 +91,7 @@ nb = notebook.setup("Chapter 2: DCGAN (Radford et al. 2015)")
 # training step, which is chapter 1's Algorithm 1 with $k = 1$ and the
 # losses of `gans_edu/models/gan.py`:
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(_g_block, _d_block, DCGAN.train_step)
 
 # %% [markdown]

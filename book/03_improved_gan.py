@@ -152,7 +152,7 @@ test = load_dataset("mnist", "test")
 # Here is the training step that switches the techniques on, with the pieces
 # it calls (VBN lives inside G, historical averaging in `_ha`):
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(ImprovedGAN.train_step, discriminator_loss, feature_matching_loss,
                      MinibatchDiscrimination.forward)
 
@@ -499,7 +499,7 @@ else:
 # that loss, and the training step of `gans_edu/models/improved_gan_semi.py`
 # that uses it (D on the three batches, then G by feature matching):
 
-# %%
+# %% tags=["remove-input"]
 notebook.show_source(semi_supervised_d_loss, SemiSupervisedGAN.train_step)
 
 # %% [markdown]
