@@ -425,8 +425,13 @@ class ToyDiscriminator(nn.Module):
 
 
 class LinearDecay:
-    """The official code's learning rate: constant, then linearly down to 0 from ``lr_decay_start`` of the run
-    (both improved-GAN models; ``fit`` says how many steps the run has through :meth:`plan`)."""
+    """What both improved-GAN models share: the official code's learning rate, constant, then linearly down to 0
+    from ``lr_decay_start`` of the run (``fit`` says how many steps the run has through :meth:`plan`), and the
+    historical-averaging penalty of Sec. 3.3 (:meth:`_ha`)."""
+
+    def _ha(self, name: str) -> torch.Tensor | float:
+        """Sec. 3.3: the player's historical-averaging penalty, if the switch is on."""
+        return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
 
     total_steps: int | None = None
 
@@ -497,10 +502,6 @@ class ImprovedGAN(LinearDecay, GANModel):
         return self.G(z)
 
     # ------------------------------------------------------------------ training
-    def _ha(self, name: str) -> torch.Tensor | float:
-        """Sec. 3.3: the player's historical-averaging penalty, if the switch is on."""
-        return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
-
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         self._set_lr()
         self.step += 1

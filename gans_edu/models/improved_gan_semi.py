@@ -344,9 +344,6 @@ class SemiSupervisedGAN(LinearDecay, GANModel):
         self.initialised = True
 
     # ------------------------------------------------------------------ training
-    def _ha(self, name: str) -> torch.Tensor | float:
-        return self.config.ha_weight * self.history[name].penalty() if name in self.history else 0.0
-
     def train_step(self, draw: Draw) -> dict[str, torch.Tensor]:
         """D = (K+1)-class classifier (labelled cross-entropy + GAN loss), then G = feature matching."""
         self._set_lr()
