@@ -213,8 +213,8 @@ else:
 
 # %% [markdown]
 # At the same training time, DCGAN's Frechet distance is below the 2014
-# GAN's (by how much varies from run to run: a quarter to two thirds lower in
-# our runs), and its recall (the share of real digits that have a generated
+# GAN's (by how much varies from run to run: from about a quarter lower to a
+# small fraction of it), and its recall (the share of real digits that have a generated
 # digit nearby) and classifier score are higher, recall by far. A run this short still
 # leaves its digits rough and some classes rarer than others; the reference
 # below shows where the same recipe goes with more steps. (Chapter 1 explains
