@@ -69,15 +69,8 @@ from gans_edu import notebook, viz
 from gans_edu.data import load_dataset
 from gans_edu.metrics import evaluate
 from gans_edu.metrics.classifier import classify, load_classifier
-from gans_edu.metrics.image import (
-    blur,
-    calibration,
-    classifier_score,
-    frechet_distance,
-    kernel_distance,
-    precision_recall,
-    summarise,
-)
+from gans_edu.metrics.image import blur, calibration, classifier_score, frechet_distance, kernel_distance
+from gans_edu.metrics.image import precision_recall, summarise
 from gans_edu.metrics.parzen import parzen_estimate, parzen_log_likelihood
 from gans_edu.metrics.swd import sliced_wasserstein, sliced_wasserstein_distance
 from gans_edu.metrics.toy import mode_coverage
