@@ -255,7 +255,7 @@ plt.show()
 #
 # * Is it still the same digit? (**digit kept**: the share it reads as the
 #   input's digit.)
-# * Does it look like the other domain? (**in the target style**: a
+# * Does it look like the other domain? (**in the other domain's style**: a
 #   handwritten digit translated to print should be read as printed.)
 # * Do the translations, taken together, resemble the other domain's digits?
 #   (**Frechet distance** to that domain's test digits, computed in the
@@ -349,7 +349,7 @@ translation_table(report, label="reference").round(3)
 ra, rb = report["a2b"], report["b2a"]
 for d, r in (("handwritten -> printed", ra), ("printed -> handwritten", rb)):
     print(f"{d}: digit kept {r['digit_kept']:.1%} (untranslated {r['digit_kept_untranslated']:.1%}), "
-          f"in the target style {r['target_style']:.1%} (untranslated {r['target_style_untranslated']:.1%}, real "
+          f"in the other domain's style {r['target_style']:.1%} (untranslated {r['target_style_untranslated']:.1%}, real "
           f"{r['target_style_real']:.1%}), Frechet distance {r['frechet_joint']:.0f} (untranslated "
           f"{r['frechet_joint_untranslated']:.0f}, real {r['frechet_joint_real']:.1f})")
 
@@ -417,7 +417,7 @@ fig, axes = plt.subplots(2, 1, figsize=(8, 5))
 for ax, (name, worst, rows) in zip(axes, shown):
     ax.imshow(viz.to_grid(rows, nrow=10), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
-    ax.set_title(f"{name}, digit {worst}: inputs (top), translations (middle), target-domain {worst}s (bottom)",
+    ax.set_title(f"{name}, digit {worst}: inputs (top), translations (middle), other-domain {worst}s (bottom)",
                  fontsize=9)
 fig.tight_layout()
 plt.show()
@@ -516,8 +516,8 @@ else:
 # :label: ex-cyclegan-lambda
 # Train the live run again with `lambda_cycle=1` and with `lambda_cycle=30`
 # (`build_model("cyclegan", mnist, profile=nb.profile, lambda_cycle=...)`;
-# the identity loss scales with it). How do "digit kept" and "in the target
-# style" trade off?
+# the identity loss scales with it). How do "digit kept" and "in the other
+# domain's style" trade off?
 # ```
 #
 # ```{solution} ex-cyclegan-lambda
