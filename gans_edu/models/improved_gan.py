@@ -424,7 +424,7 @@ class ToyDiscriminator(nn.Module):
 # --------------------------------------------------------------------------- the model
 
 
-class LinearDecay:
+class ImprovedGANTraining:
     """What both improved-GAN models share: the official code's learning rate, constant, then linearly down to 0
     from ``lr_decay_start`` of the run (``fit`` says how many steps the run has through :meth:`plan`), and the
     historical-averaging penalty of Sec. 3.3 (:meth:`_ha`)."""
@@ -445,7 +445,7 @@ class LinearDecay:
                               self.config.lr * lr_factor(self.step, self.total_steps, self.config.lr_decay_start))
 
 
-class ImprovedGAN(LinearDecay, GANModel):
+class ImprovedGAN(ImprovedGANTraining, GANModel):
     """DCGAN (or the toy MLPs) plus the Sec. 3 techniques, each where its switch is on.
 
     ``semi_supervised=True`` is another model, :class:`gans_edu.models.improved_gan_semi.SemiSupervisedGAN`

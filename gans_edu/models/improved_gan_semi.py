@@ -51,7 +51,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from gans_edu.models.base import Draw, GANModel, average_weights
-from gans_edu.models.improved_gan import HistoricalAverage, ImprovedGANConfig, LinearDecay, feature_matching_loss
+from gans_edu.models.improved_gan import HistoricalAverage, ImprovedGANConfig, ImprovedGANTraining, feature_matching_loss
 from gans_edu.profiles import pick
 from gans_edu.utils import rng_device
 
@@ -262,7 +262,7 @@ def semi_supervised_steps(profile: str | None = None) -> int:
 # --------------------------------------------------------------------------- the model
 
 
-class SemiSupervisedGAN(LinearDecay, GANModel):
+class SemiSupervisedGAN(ImprovedGANTraining, GANModel):
     """Sec. 5: D is a (K+1)-class classifier (the labelled cross-entropy plus the GAN loss), G plays feature matching.
 
     Its registry name is ``improved-gan`` (chosen with ``semi_supervised=True``): its checkpoints, and the
