@@ -26,6 +26,10 @@ def book_config(profile: str) -> dict:
     """The committed config with execution cached per profile and the profile in the footer."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"].update(execute_notebooks="cache", cache=f"_build/{profile}/.jupyter_cache")
+    # jupyter-book finds local extensions relative to the config file, which now lives in _build/<profile>/
+    sphinx_section = config.setdefault("sphinx", {})
+    sphinx_section["local_extensions"] = {name: str(ROOT / path) for name, path in
+                                          sphinx_section.get("local_extensions", {}).items()}
     footer = config.setdefault("html", {}).get("extra_footer", "")
     config["html"]["extra_footer"] = (f"<p>Outputs made in the <b>{profile}</b> profile "
                                       f"(<code>GANS_EDU_PROFILE={profile}</code>).</p>" + footer)
