@@ -87,7 +87,7 @@ nb = notebook.setup("Chapter 0: toy problems")
 toys = {name: load_dataset(name, n=2000) for name in ["8gaussians", "25gaussians", "swissroll"]}
 mnist = load_dataset("mnist")
 
-fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+fig, axes = plt.subplots(1, 4, figsize=(9.5, 3.1))
 for ax, (name, ds) in zip(axes, toys.items()):
     viz.plot_points(ds.x, ax=ax, title=name)
 viz.show_images(mnist.x[:64], nrow=8, ax=axes[3], title="MNIST (offline subset)")
@@ -164,7 +164,7 @@ model8, run8 = train_on("8gaussians")
 # points. At the game's equilibrium both would be 1/2: D cannot tell.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 viz.plot_losses(run8.history, ["d_loss", "g_loss"], title="8 Gaussians: losses", ax=axes[0])
 viz.plot_losses(run8.history, ["d_real", "d_fake"], title="8 Gaussians: D's average output", ax=axes[1])
 plt.show()
@@ -310,12 +310,12 @@ ref_reports = {name: references.evaluate_model(r.model, name, n=n_eval) for name
 
 
 pretty = {"8gaussians": "8 Gaussians", "25gaussians": "25 Gaussians"}
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.8))
 for ax, (name, r) in zip(axes, refs.items()):
     draw(ax, viz.density_frame(r.model), real=toys[name].x[:500], colorbar=True, heat_label="G's density (log)")
     m = ref_reports[name]["model"]
-    ax.set_title(f"{pretty[name]}, {r.card['steps']:,} steps: {m['modes_covered']:.0f}/{m['modes_total']:.0f} modes, "
-                 f"{m['high_quality']:.0%} high quality", fontsize=10)
+    ax.set_title(f"{pretty[name]}, {r.card['steps']:,} steps\n{m['modes_covered']:.0f}/{m['modes_total']:.0f} modes, "
+                 f"{m['high_quality']:.0%} high quality", fontsize="small")
 counts = ref_reports["8gaussians"]["model"]["mode_counts"]
 modes8 = toy8.modes.numpy()
 angles = np.degrees(np.arctan2(modes8[:, 1], modes8[:, 0])).round().astype(int) % 360
@@ -323,9 +323,9 @@ order = np.argsort(angles)
 axes[2].bar(range(8), [counts[i] for i in order], color="tab:orange", label="reference G")
 axes[2].step(range(8), [ref_reports["8gaussians"]["real"]["mode_counts"][i] for i in order], where="mid", color="0.4",
              label="real data")
-axes[2].set_xticks(range(8), [f"{angles[i]}°" for i in order])
-axes[2].set_xlabel("mode (angle on the circle)")
-axes[2].set_title(f"8 Gaussians: high-quality samples per mode (of {n_eval:,})", fontsize=10)
+axes[2].set_xticks(range(8), [f"{angles[i]}" for i in order], fontsize="small")
+axes[2].set_xlabel("mode (angle on the circle, °)")
+axes[2].set_title(f"8 Gaussians: high-quality\nsamples per mode (of {n_eval:,})", fontsize="small")
 axes[2].legend(frameon=False)
 plt.tight_layout()
 plt.show()

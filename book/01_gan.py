@@ -116,7 +116,7 @@ notebook.show_source(GAN._alternating_step, discriminator_loss, generator_loss)
 
 # %%
 d = np.linspace(1e-3, 1 - 1e-3, 500)
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
 axes[0].plot(d, np.log(1 - d), label=r"minimax: $\log(1 - D)$ (minimised)")
 axes[0].plot(d, -np.log(d), label=r"non-saturating: $-\log D$ (minimised)")
 axes[0].set_xlabel("D(G(z))")
@@ -125,11 +125,11 @@ axes[1].plot(d, d, label=r"minimax: $|\partial/\partial\ell| = D$")
 axes[1].plot(d, 1 - d, label=r"non-saturating: $|\partial/\partial\ell| = 1 - D$")
 axes[1].set_xlabel("D(G(z))")
 axes[1].set_title("gradient w.r.t. D's logit")
-for ax in axes:
+for ax, where in zip(axes, ("lower left", "upper center")):
     ax.axvspan(0, 0.1, color="0.9")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc=where, fontsize="small")
     ax.grid(alpha=0.3)
-axes[1].annotate("early training", (0.01, 0.5), fontsize=9)
+axes[1].annotate("early training", (0.01, 0.5), fontsize="small")
 plt.show()
 
 # The analytic slopes, checked against autograd.
@@ -186,7 +186,7 @@ mm = np.array([g["minimax"] for _, g in early.snapshots])
 ns = np.array([g["non-saturating"] for _, g in early.snapshots])
 dgz = np.array([float(g["D(G(z))"].mean()) for _, g in early.snapshots])
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.2))
 axes[0].semilogy(steps_, ns, "o-", label="non-saturating")
 axes[0].semilogy(steps_, mm, "o-", label="minimax")
 axes[0].set_xlabel("generator step")
@@ -201,7 +201,7 @@ axes[2].scatter(g["D(G(z))"], g["non-saturating per sample"], s=6, label="non-sa
 axes[2].scatter(g["D(G(z))"], g["minimax per sample"], s=6, label="minimax")
 axes[2].set_yscale("log")
 axes[2].set_xlabel("D(G(z)) of the sample")
-axes[2].set_title(f"per-sample gradient on the image, step {early.snapshots[i_low][0]}")
+axes[2].set_title(f"per-sample gradient on the\nimage, step {early.snapshots[i_low][0]}")
 axes[2].legend(frameon=False)
 for ax in axes:
     ax.grid(alpha=0.3)
@@ -266,7 +266,7 @@ for z_dim in (2, 16):
                           desc=f"8 Gaussians, z_dim {z_dim}")
     toy_reports[z_dim] = evaluate(m.sample(2000), "8gaussians")["model"]
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.3), layout="constrained")
 for ax, z_dim in zip(axes, (2, 16)):
     draw_toy(ax, toy_runs[z_dim].snapshots[-1][1], real=toy.x[:500], colorbar=True)
     r = toy_reports[z_dim]
@@ -491,7 +491,7 @@ ll_by_sigma = {
     "real digits": [float(parzen_log_likelihood(real_centres[:n_same], test, s).mean()) for s in sigmas],
 }
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.5))
 for name, ll in ll_by_sigma.items():
     axes[0].semilogx(sigmas, ll, "o-", label=name)
 axes[0].set_ylim(max(-1500, min(min(v) for v in ll_by_sigma.values())), None)

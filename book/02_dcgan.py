@@ -188,7 +188,7 @@ gan_report = evaluate(gan.sample(n_eval, generator=torch.Generator().manual_seed
 compare_table({"DCGAN": report, "GAN (2014), same time": gan_report}).round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.9))
 viz.show_images(model.sample(64, generator=torch.Generator().manual_seed(5)), nrow=8, ax=axes[0], title="DCGAN")
 viz.show_images(gan.sample(64, generator=torch.Generator().manual_seed(5)), nrow=8, ax=axes[1],
                 title=f"GAN (2014), {gan_run.seconds:.0f} s")

@@ -360,8 +360,11 @@ for name in ABLATION if toy_seeds else []:
 if toy_rows:
     toy_table = pd.DataFrame(toy_rows).groupby("variant", sort=False).agg(["median", "min", "max"])
     display(toy_table.round(3))
-    fig, axes = plt.subplots(1, len(toy_samples), figsize=(2.6 * len(toy_samples), 2.9))
-    for ax, (name, pts) in zip(axes, toy_samples.items()):
+    rows = -(-len(toy_samples) // 4)  # four variants a row
+    fig, axes = plt.subplots(rows, 4, figsize=(viz.MAX_FIGURE_WIDTH, 2.7 * rows), squeeze=False)
+    for ax in axes.flat[len(toy_samples):]:
+        ax.set_axis_off()
+    for ax, (name, pts) in zip(axes.flat, toy_samples.items()):
         cov = toy_table.loc[name, ("modes covered", "median")]
         viz.plot_points(pts, real=toy.x[:1000], ax=ax, lim=1.8, title=f"{name}\n{cov:.0f} of 25 modes")
         ax.set_xticks([])
@@ -408,8 +411,11 @@ ablation_table.round(3)
 
 # %%
 if ablation_models:
-    fig, axes = plt.subplots(1, len(ablation_models), figsize=(3 * len(ablation_models), 3.4))
-    for ax, (name, m) in zip(axes, ablation_models.items()):
+    rows = -(-len(ablation_models) // 4)  # four variants a row
+    fig, axes = plt.subplots(rows, 4, figsize=(viz.MAX_FIGURE_WIDTH, 2.7 * rows), squeeze=False, layout="constrained")
+    for ax in axes.flat[len(ablation_models):]:
+        ax.set_axis_off()
+    for ax, (name, m) in zip(axes.flat, ablation_models.items()):
         viz.show_images(m.sample(36, generator=torch.Generator().manual_seed(4)), nrow=6, ax=ax, title=name)
     plt.show()
 
@@ -583,7 +589,7 @@ ssl_table = pd.DataFrame({
 ssl_table.round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4))
 err_steps = [s for s, _ in ssl_run.snapshots]
 axes[0].plot(err_steps, [100 * e for e in errors], marker="o", label="semi-supervised GAN")
 axes[0].plot([s for s, _ in alone_run.snapshots], [100 * e for e in alone_errors], marker="s", ls="--",

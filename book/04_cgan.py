@@ -149,7 +149,7 @@ run = fit(model, mnist, steps=steps, seed=nb.seed, snapshot_every=max(1, steps /
           desc=f"cgan-{arch}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 viz.plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[0])
 viz.plot_losses(run.history, ["d_real", "d_fake"], title="D's average output", ax=axes[1])
 plt.show()
@@ -205,7 +205,7 @@ def noise_view(j):
 
 display(widgets.slider(list(range(10)), digit_view, description="digit"))
 display(widgets.slider(list(range(len(NOISE))), noise_view, description="noise"))
-fig, axes = plt.subplots(1, 2, figsize=(13, 2.4))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 2.2))
 viz.show_images(class_grid(model, seed=7, cols=8)[7 * 8 : 8 * 8], nrow=8, ax=axes[0], title="static: digit 7")
 viz.show_images(class_grid(model, seed=7, cols=1), nrow=10, ax=axes[1], title="static: noise vector 0, digits 0-9")
 plt.show()
@@ -271,7 +271,7 @@ ref = nb.reference("cgan")
 fig = viz.show_images(class_grid(ref.model), nrow=COLS, size=6,
                       title=f"reference, {ref.card['steps']:,} steps: row k asks for digit k, column j: one noise vector")
 plt.show()
-fig, ax = plt.subplots(figsize=(12, 3))
+fig, ax = plt.subplots(figsize=(9.5, 2.8))
 viz.plot_losses(ref.history, ["d_real", "d_fake"], title="the reference's D: average output over its training", ax=ax)
 plt.show()
 

@@ -156,7 +156,7 @@ run = fit(model, mnist, steps=steps, snapshot_every=max(1, steps // 20), snapsho
 # keep the code legible.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 viz.plot_losses(run.history, ["d_loss", "g_loss"], title="adversarial losses", ax=axes[0])
 viz.plot_losses(run.history, ["L_I_cat"], title="$L_I$ (categorical code)", ax=axes[1])
 axes[1].axhline(math.log(10), color="k", ls="--", lw=1, label=r"$H(c) = \ln 10$")
@@ -344,7 +344,7 @@ ax.axhline(0.1, ls="--", color="k", lw=1, label="even split (the prior)")
 ax.set_xticks(range(10))
 ax.set_xlabel("code Q gives a real test digit (reference)")
 ax.set_ylabel("share")
-ax.legend(fontsize=8)
+ax.legend(fontsize="small")
 plt.show()
 print(f"largest share {max(shares):.1%}, smallest {min(shares):.1%} (even: 10%)")
 

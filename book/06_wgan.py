@@ -190,7 +190,7 @@ w_by_step = {int(r["step"]): r["w_estimate"] for r in run.history}
 pairs = [(w_by_step[s], f) for s, f in zip(fd_steps, fd) if s in w_by_step]
 rho, p_value = spearmanr([w for w, _ in pairs], [f for _, f in pairs])
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 ws, wv = run.column("w_estimate")
 axes[0].plot(ws, wv)
 axes[0].set(xlabel="generator step", title="critic's estimate  E f(x) - E f(G(z))")
@@ -264,13 +264,13 @@ weights_init = torch.cat([p.detach().flatten() for p in fresh.parameters()])
 weights_after = torch.cat([p.detach().flatten().cpu() for p in model.D.parameters()])
 at_wall = (weights_after.abs() > 0.99 * c).float().mean().item()
 outside = (weights_init.abs() > c).float().mean().item()
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.3), layout="constrained")
 off_axis = (weights_init.abs() > 0.08).sum().item()  # the batch-norm gains near 1, left off the axis
 axes[0].hist(weights_init.numpy(), bins=101, range=(-0.08, 0.08), color="tab:gray")
-axes[0].set(title=f"DCGAN initialisation: {outside:.0%} outside [-c, c] ({off_axis} gains near 1 not shown)",
+axes[0].set(title=f"DCGAN initialisation: {outside:.0%} outside [-c, c]\n({off_axis} gains near 1 not shown)",
             xlabel="weight value")
 axes[1].hist(weights_after.numpy(), bins=101, range=(-1.05 * c, 1.05 * c), color="tab:blue")
-axes[1].set(title=f"after {run.steps} steps: {at_wall:.0%} within 1% of ±c", xlabel="weight value")
+axes[1].set(title=f"after {run.steps} steps:\n{at_wall:.0%} within 1% of ±c", xlabel="weight value")
 for ax in axes:
     ax.axvline(-c, color="k", ls="--")
     ax.axvline(c, color="k", ls="--")
@@ -320,7 +320,7 @@ else:
 ref = nb.reference("wgan")
 ref_steps = np.array([r["step"] for r in ref.history])
 ref_w = np.array([r["w_estimate"] for r in ref.history])
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw={"width_ratios": [1.4, 1]})
 axes[0].plot(ref_steps, ref_w, label=f"reference ({ref.card['steps']:,} steps)")
 axes[0].plot(ws, wv, label=f"live run ({run.steps:,} steps)")
 axes[0].set(xlabel="generator step", title="critic's estimate  E f(x) - E f(G(z))")

@@ -152,7 +152,7 @@ critics = {(name, m): train_critic(m, data, critic_iters, width=fig1_width)
 
 # %%
 GRID = 80
-fig, axes = plt.subplots(2, 3, figsize=(13, 8.5))
+fig, axes = plt.subplots(2, 3, figsize=(9.5, 7.6))
 for col, (name, data) in enumerate(toys.items()):
     for row, m in enumerate(("clip", "gp")):
         model = critics[(name, m)]
@@ -234,7 +234,7 @@ else:
 # the walls $\pm c$; the penalty leaves them spread out.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 2.8))
 w_clip = torch.cat([p.detach().flatten().cpu() for p in critics[("swissroll", "clip")].D.parameters()])
 w_gp = torch.cat([p.detach().flatten().cpu() for p in critics[("swissroll", "gp")].D.parameters()])
 axes[0].hist(w_clip.numpy(), bins=80, color="tab:blue")
@@ -306,7 +306,7 @@ def coverage_table(reports):
 coverage_table(toy_reports)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.3))
 for ax, (step, frame) in zip(axes, (toy_run.snapshots[0], toy_run.snapshots[-1])):
     draw_toy(ax, frame, toy.x[:500], heat_label="critic value")
     ax.set_title(f"8 Gaussians, step {step}")
@@ -356,13 +356,13 @@ toy_refs = {"GAN (chapter 0)": gan_toy, "WGAN-GP": ref_toy}
 toy_ref_reports = {k: references.evaluate_model(r.model, "25gaussians", n=n_ref, seed=nb.seed)
                    for k, r in toy_refs.items()}
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), layout="constrained")
 for ax, (k, r) in zip(axes, toy_refs.items()):
     draw_toy(ax, viz.density_frame(r.model), real=toys["25gaussians"].x[:500], colorbar=True,
              heat_label="G's density (log)")
     m = toy_ref_reports[k]["model"]
-    ax.set_title(f"{k}, {r.card['steps']:,} steps: {m['modes_covered']:.0f}/25 modes, "
-                 f"{m['high_quality']:.0%} high quality", fontsize=9)
+    ax.set_title(f"{k}, {r.card['steps']:,} steps\n{m['modes_covered']:.0f}/25 modes, "
+                 f"{m['high_quality']:.0%} high quality", fontsize="small")
 plt.show()
 coverage_table({f"25 Gaussians, {k}, reference": rep for k, rep in toy_ref_reports.items()})
 
@@ -424,19 +424,19 @@ for k, r in mnist_refs.items():
     cost[k] = {"generator steps": steps_k, "critic iterations": iters,
                "critic backward passes": iters * (2 if k == "WGAN-GP" else 1)}
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4), gridspec_kw={"width_ratios": [1.3, 1, 1]})
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.8), gridspec_kw={"width_ratios": [1.3, 1, 1]}, layout="constrained")
 twin = {"WGAN": axes[0], "WGAN-GP": axes[0].twinx()}
 for (k, r), color in zip(mnist_refs.items(), ("tab:blue", "tab:green")):
     s, w = zip(*[(h["step"], h["w_estimate"]) for h in r.history])
     twin[k].plot(s, w, color=color, label=k)
     twin[k].set_ylabel(f"{k}: critic's W estimate", color=color)
-axes[0].set(xlabel="generator step", title="the critic's estimate of the distance (each on its own scale)")
+axes[0].set(xlabel="generator step", title="the critic's estimate of the\ndistance (each on its own scale)")
 axes[0].grid(alpha=0.3)
 for ax, (k, r) in zip(axes[1:], mnist_refs.items()):
     x = r.model.sample(64, generator=torch.Generator().manual_seed(nb.seed))
     ax.imshow(viz.to_grid(x, nrow=8), cmap="gray")
     fd_k = ref_reports[k]["model"]["frechet_distance"]
-    ax.set_title(f"{k}, {r.card['steps']:,} steps: Frechet distance {fd_k:.0f}", fontsize=10)
+    ax.set_title(f"{k}, {r.card['steps']:,} steps\nFrechet distance {fd_k:.0f}", fontsize="small")
     ax.set_axis_off()
 plt.show()
 

@@ -176,13 +176,13 @@ notebook.checked(f"{run.steps} steps; k_t stayed in [0, 1] (max {max(ks):.3f}); 
 # %%
 fd_steps = [s for s, _ in run.snapshots]
 fd = [f["fd"] for _, f in run.snapshots]
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.5))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.2), layout="constrained")
 axes[0].plot(*run.column("k"))
 axes[0].set(title="k_t (clipped to [0, 1])", xlabel="generator step")
 axes[1].plot(*run.column("m_global"), color="tab:purple")
 axes[1].set(title="convergence measure M_global", xlabel="generator step")
 axes[2].plot(fd_steps, fd, "o-", color="tab:red")
-axes[2].set(title="Frechet distance (lower is better)", xlabel="generator step")
+axes[2].set(title="Frechet distance\n(lower is better)", xlabel="generator step")
 for ax in axes:
     ax.grid(alpha=0.3)
 plt.show()
@@ -234,7 +234,7 @@ g = torch.Generator().manual_seed(3)
 paper_samples, book_samples = paper.sample(200, generator=g), model.sample(200, generator=g)
 spreads = {"paper's networks": spread(paper_samples), "book's networks": spread(book_samples),
            "real digits": spread(test.x[:200])}
-fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.9))
 viz.show_images(paper_samples[:64], nrow=8, ax=axes[0], title=f"the paper's networks, {paper_run.steps} steps")
 viz.show_images(book_samples[:64], nrow=8, ax=axes[1], title=f"the book's networks, {run.steps} steps")
 plt.show()
@@ -319,7 +319,7 @@ else:
 
 # %%
 hist = pd.DataFrame(ref.history)
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.5))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3))
 axes[0].plot(hist["step"], hist["k"])
 axes[0].set(title="reference: k_t", xlabel="generator step")
 axes[1].plot(hist["step"], hist["g_loss"] / hist["loss_real"], color="tab:green")
@@ -383,13 +383,14 @@ def render_gamma(gamma):
     ax.imshow(viz.to_grid(v["samples"], nrow=8), cmap="gray")
     ax.set_axis_off()
     r = v["report"]["model"]
-    ax.set_title(f"gamma {gamma}: precision {r['precision']:.2f}, recall {r['recall']:.2f}", fontsize=9)
+    ax.set_title(f"gamma {gamma}: precision {r['precision']:.2f}, recall {r['recall']:.2f}", fontsize="small")
     return fig
 
 
 gammas = list(sweep)
 display(widgets.slider(gammas, render_gamma, description="gamma"))
-fig, axes = plt.subplots(1, 4, figsize=(16, 4))  # the static view of the slider, plus the trade-off
+fig, axes = plt.subplots(1, 4, figsize=(9.5, 3.1), layout="constrained",  # the static view of the slider,
+                         gridspec_kw={"width_ratios": [1, 1, 1, 1.4]})  # plus the trade-off
 for ax, gamma in zip(axes, gammas):
     ax.imshow(viz.to_grid(sweep[gamma]["samples"], nrow=8), cmap="gray")
     ax.set_axis_off()
@@ -397,7 +398,7 @@ for ax, gamma in zip(axes, gammas):
 pr = [(sweep[g]["report"]["model"]["precision"], sweep[g]["report"]["model"]["recall"]) for g in gammas]
 axes[3].plot([p for p, _ in pr], [r for _, r in pr], "o-")
 for g, (p, r) in zip(gammas, pr):
-    axes[3].annotate(f"gamma {g}", (p, r), textcoords="offset points", xytext=(5, 5))
+    axes[3].annotate(f"gamma {g}", (p, r), textcoords="offset points", xytext=(5, 5), fontsize="small")
 axes[3].set(xlabel="precision (quality)", ylabel="recall (diversity)", title="the trade-off")
 axes[3].grid(alpha=0.3)
 plt.show()

@@ -288,7 +288,7 @@ run = fit(model, mnist, steps=steps, snapshot_every=max(1, steps // nb.pick(smok
 print(f"{run.steps} steps, {model.images_seen} images in {run.seconds:.0f} s of training; stage now {model.stage}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
 viz.plot_losses(run.history, keys=["w_estimate", "gp", "drift"], ax=axes[0], title="critic terms")
 viz.plot_losses(run.history, keys=["resolution"], ax=axes[1], title="resolution (window mean) and alpha")
 ax2 = axes[1].twinx()
@@ -310,10 +310,10 @@ def show_phase_ends(m, label):
     z = m.noise(16, torch.Generator().manual_seed(2024)).to(nb.device)
     with torch.no_grad():
         ends.append((f"final 32x32\n{m.images_seen:,} images", m.G_ema(z, 32, 1.0)[:8].cpu()))
-    fig, axes = plt.subplots(1, len(ends), figsize=(2.0 * len(ends), 4.4))
+    fig, axes = plt.subplots(1, len(ends), figsize=viz.fit_width(2.0 * len(ends), 4.4), layout="constrained")
     for ax, (title, x) in zip(axes, ends):
         ax.imshow(viz.to_grid(x, nrow=2), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(title, fontsize=7)
+        ax.set_title(title, fontsize="small" if len(ends) <= 6 else "x-small")
         ax.set_axis_off()
     plt.show()
 
@@ -355,7 +355,7 @@ def render(i):
 
 
 display(widgets.slider(list(range(len(alphas))), render, description="alpha", labels=[f"{a:.2f}" for a in alphas]))
-fig, axes = plt.subplots(1, len(alphas), figsize=(2.6 * len(alphas), 2.8))
+fig, axes = plt.subplots(1, len(alphas), figsize=viz.fit_width(2.6 * len(alphas), 2.8))
 for ax, a, x in zip(axes, alphas, blends):
     viz.show_images(x, nrow=4, ax=ax, title=f"alpha = {a:.2f}")
 plt.show()
@@ -469,7 +469,7 @@ fixed_run = fit(fixed, mnist, steps=fixed_steps, snapshot_every=max(1, fixed_ste
 # %%
 curves = {"progressive": [(flops_until(p["images"]), p["fd"]) for p in clock.points],
           "fixed 32x32": [(p["images"] // cfg.batch_size * fixed_step, p["fd"]) for p in fixed_clock.points]}
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), gridspec_kw={"width_ratios": [1.2, 1, 1]})
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.4), gridspec_kw={"width_ratios": [1.2, 1, 1]}, layout="constrained")
 for name, pts in curves.items():
     axes[0].semilogy([f / 1e9 for f, _ in pts], [fd for _, fd in pts], "o-", ms=3, label=name)
 axes[0].set(xlabel="compute used (GFLOPs)", ylabel=f"Frechet distance, {CLOCK_N} samples (log)",
@@ -478,7 +478,7 @@ axes[0].grid(alpha=0.3)
 axes[0].legend(frameon=False)
 for ax, (name, r_, m_) in zip(axes[1:], (("progressive", run, model), ("fixed 32x32", fixed_run, fixed))):
     ax.imshow(viz.to_grid(r_.snapshots[-1][1][:32], nrow=8), cmap="gray", vmin=0, vmax=1)
-    ax.set_title(f"{name}: {r_.steps:,} steps, {m_.images_seen:,} images", fontsize=10)
+    ax.set_title(f"{name}\n{r_.steps:,} steps, {m_.images_seen:,} images", fontsize="small")
     ax.set_axis_off()
 plt.show()
 
@@ -522,7 +522,7 @@ notebook.checked(*checks)
 # %%
 ref = nb.reference("progan")
 big = ref.model
-show_phase_ends(big, lambda i, r, a, k: f"{r}x{r}, {i:,} images" + (f"\nalpha {a:.2f}" if a < 0.995 else ""))
+show_phase_ends(big, lambda i, r, a, k: f"{r}x{r}\n{i:,} images" + (f"\nalpha {a:.2f}" if a < 0.995 else ""))
 viz.show_images(big.sample(64, generator=torch.Generator().manual_seed(nb.seed)), nrow=16,
                 title=f"reference: 64 samples after {big.images_seen:,} images", size=8)
 plt.show()
@@ -676,7 +676,7 @@ for name, sched in (("fade-in (the paper)", smooth_schedule), ("abrupt", abrupt_
                          progress=False).history
     finally:
         P.schedule = smooth_schedule
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3))
 for name, hist_ in jump.items():
     for ax, key in zip(axes, ("w_estimate", "g_loss")):
         ax.plot([h["step"] for h in hist_], [h[key] for h in hist_], "o-", ms=3, label=name)

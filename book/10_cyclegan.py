@@ -79,7 +79,7 @@ mnist = load_dataset("mnist")  # domain A (train split)
 test_a = load_dataset("mnist", "test", verbose=False)
 test_b = load_dataset("printed-digits", "test")  # domain B, rendered offline (the train split is the model's)
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 2.8))
 viz.show_images(test_a.x[:40], nrow=10, ax=axes[0], title="A: handwritten (MNIST)")
 viz.show_images(test_b.x[:40], nrow=10, ax=axes[1], title="B: printed (matplotlib's fonts)")
 plt.show()
@@ -191,7 +191,7 @@ run = fit(model, mnist, steps=steps, seed=nb.seed, snapshot_every=max(1, steps /
 print(f"{run.steps} steps in {run.seconds:.0f} s; final learning rate {model.lr:g}")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3), layout="constrained")
 viz.plot_losses(run.history, ["d_a", "d_b", "g_gan"], ax=axes[0], title="adversarial losses")
 viz.plot_losses(run.history, ["cycle", "identity"], ax=axes[1], title="cycle and identity L1")
 axes[2].plot([c.lr * lr_factor(s, steps, c.decay_start) for s in range(steps + 1)])
@@ -418,7 +418,7 @@ for ax, (name, worst, rows) in zip(axes, shown):
     ax.imshow(viz.to_grid(rows, nrow=10), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     ax.set_title(f"{name}, digit {worst}: inputs (top), translations (middle), other-domain {worst}s (bottom)",
-                 fontsize=9)
+                 fontsize="small")
 fig.tight_layout()
 plt.show()
 

@@ -357,7 +357,7 @@ nn_dist = {"held-out test digits": nearest_train(x_test), "memorised training se
 medians = {k: float(d.median()) for k, (d, _) in nn_dist.items()}
 first_pct = {k: float(d.quantile(0.01)) for k, (d, _) in nn_dist.items()}  # the closest 1% of each set
 
-fig = plt.figure(figsize=(15, 4))
+fig = plt.figure(figsize=(9.5, 3.8), layout="constrained")
 ax = fig.add_subplot(1, 2, 1)
 bins = np.linspace(0, float(max(d.max() for d, _ in nn_dist.values())), 50)
 for colour, (name, (d, _)) in zip(["C0", "C3", "C1", "C2"], nn_dist.items()):
@@ -366,14 +366,14 @@ for colour, (name, (d, _)) in zip(["C0", "C3", "C1", "C2"], nn_dist.items()):
     else:
         ax.hist(d.numpy(), bins=bins, histtype="step", lw=2, density=True, color=colour,
                 label=f"{name} (median {medians[name]:.1f})")
-ax.set_ylim(0, 1.6 * ax.get_ylim()[1])  # room for the legend above the histograms
+ax.set_ylim(0, 2.0 * ax.get_ylim()[1])  # room for the legend above the histograms
 ax.set_xlabel("pixel distance to the nearest training digit")
-ax.set_title("how far is each image from the training set?")
-ax.legend(frameon=False, fontsize=9, loc="upper right")
+ax.set_title("how far is each image\nfrom the training set?")
+ax.legend(frameon=False, fontsize="small", loc="upper right")
 closest = nn_dist["DCGAN reference"][0].argsort()[:8]  # the DCGAN samples most like a training digit
 pairs = torch.cat([dcgan_x[0][closest], train.x[nn_dist["DCGAN reference"][1][closest]]])
 viz.show_images(pairs, nrow=8, ax=fig.add_subplot(1, 2, 2),
-                title="DCGAN samples closest to a training digit (top), that digit (below)")
+                title="DCGAN samples closest to a training\ndigit (top), that digit (below)")
 plt.show()
 print("closest 1% of each set lies within: " + ", ".join(f"{k} {v:.2f}" for k, v in first_pct.items()))
 
@@ -473,13 +473,13 @@ fig, ax = plt.subplots(figsize=(7, 5))
 ax.plot(*zip(*pr["classes"].values()), "o-", label="real digits, fewer classes")
 for k, (p, r) in pr["classes"].items():
     label = "real digits" if k == 10 else f"{k} classes"
-    ax.annotate(label, (p, r), textcoords="offset points", xytext=(-7, -4), ha="right", fontsize=9)
+    ax.annotate(label, (p, r), textcoords="offset points", xytext=(-7, -4), ha="right", fontsize="small")
 ax.plot(*zip(*[pr["classes"][10]] + list(pr["blur"].values())), "s-", label="real digits, blurred")
 for s, (p, r) in pr["blur"].items():
-    ax.annotate(f"blur {s} px", (p, r), textcoords="offset points", xytext=(7, -4), fontsize=9)
+    ax.annotate(f"blur {s} px", (p, r), textcoords="offset points", xytext=(7, -4), fontsize="small")
 for name, (p, r) in pr_models.items():
     ax.plot(p, r, "k^")
-    ax.annotate(name, (p, r), textcoords="offset points", xytext=(-7, 4), ha="right", fontsize=9)
+    ax.annotate(name, (p, r), textcoords="offset points", xytext=(-7, 4), ha="right", fontsize="small")
 ax.set_xlabel("precision (quality?)")
 ax.set_ylabel("recall (variety?)")
 ax.set_xlim(0.45, 1.08)
@@ -558,7 +558,7 @@ def by_size(feats, size, most=8):
 
 curves = {"real digits": {s: by_size(f_train, s) for s in sizes if s <= len(f_train)},
           "DCGAN reference": {s: by_size(pool, s) for s in sizes}}
-fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
 for name, c in curves.items():
     ss = list(c)
     for ax, key in zip(axes, ("FD", "KID")):
@@ -628,7 +628,7 @@ else:
 # each distance is divided by real data's distance in the same space.
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(16, 4.2))
+fig, axes = plt.subplots(1, 4, figsize=(9.5, 3.5))
 for ax, (title, x) in zip(axes, {"real digits": x_train[:64], "blurred digits": blurred_x[:64],
                                  "DCGAN reference": dcgan_x[0][:64], "GAN (2014) reference": gan_x[:64]}.items()):
     viz.show_images(x, nrow=8, ax=ax, title=title)
@@ -650,11 +650,12 @@ fd_space = pd.DataFrame({space: {name: frechet_distance(to(x, f), to(x_test, f_t
                          for space, to in spaces.items()})
 ratio = fd_space / fd_space.loc["real digits"]
 
-ax = ratio.drop(index="real digits").plot.bar(figsize=(11, 4), logy=True, rot=0)
+ax = ratio.drop(index="real digits").plot.bar(figsize=(7.6, 3.6), logy=True, rot=0)  # the legend sits outside, at the right
 ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
 ax.axhline(1, color="k", lw=0.8)
 ax.set_ylabel("Frechet distance / real data's")
 ax.set_title("the same samples in three feature spaces")
+ax.tick_params(axis="x", labelsize="small")
 ax.grid(alpha=0.3, axis="y")
 plt.show()
 pd.concat({"Frechet distance": fd_space, "/ real data's": ratio}, axis=1).round(1)
@@ -729,7 +730,7 @@ swd_sets = {"real digits": train32, "jigsaw digits": jigsaw(train32), "blurred d
 swd = {name: sliced_wasserstein_distance(x, test32, patches_per_image=32) for name, x in swd_sets.items()}
 seen = {name: scores(*classify(x[..., 2:30, 2:30])) for name, x in swd_sets.items()}  # the classifier's view
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.9))
 for ax, (name, x) in zip(axes, swd_sets.items()):
     viz.show_images(x[:36], nrow=6, ax=ax, title=name)
 plt.show()
@@ -815,11 +816,11 @@ toy_sets = {"real points": toy.x[:n_toy],
             "72% from one mode": toy.modes[which] + toy.mode_std * torch.randn(n_toy, 2, generator=g)}
 toy_reports = {name: evaluate(x, "8gaussians")["model"] for name, x in toy_sets.items()}
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.8))
 for ax, (name, x) in zip(axes, toy_sets.items()):
     ax.scatter(*x.T, s=3, alpha=0.3)
     for mode, count in zip(toy.modes, toy_reports[name]["mode_counts"]):  # each mode's share of the samples
-        ax.annotate(f"{count / n_toy:.0%}", mode * 1.3, ha="center", va="center", fontsize=9)
+        ax.annotate(f"{count / n_toy:.0%}", mode * 1.3, ha="center", va="center", fontsize="small")
     ax.set_title(name)
     ax.set_aspect("equal")
     ax.set_xlim(-2.2, 2.2)

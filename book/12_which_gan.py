@@ -159,13 +159,13 @@ def panel(model, n=16, seed=1):
     return model.sample(n, labels=labels, generator=g)
 
 
-fig, axes = plt.subplots(2, 5, figsize=(15, 7.4), layout="constrained")
+fig, axes = plt.subplots(2, 5, figsize=(9.5, 5.6), layout="constrained")
 for ax, m in zip(axes.flat, models):
     viz.show_images(panel(refs[m]), nrow=4, ax=ax)
     extra = " (print -> hand)" if m == "cyclegan" else ""
-    ax.set_title(f"{m}{extra}\nFD {fd[m]:.0f}, {table.loc[m, 'train min']:.0f} min", fontsize=10)
+    ax.set_title(f"{m}{extra}\nFD {fd[m]:.0f}, {table.loc[m, 'train min']:.0f} min", fontsize="small")
 fig.suptitle("the ten references, side by side (one CPU thread each; FD: Frechet distance, real digits "
-             f"{fd[compare.REAL]:.0f})", fontsize=11)
+             f"{fd[compare.REAL]:.0f})", fontsize="small")
 plt.show()
 
 # %% tags=["hide-input"]
@@ -214,7 +214,7 @@ notebook.checked(*checks)
 # better) against the minutes it took.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.1))
 ax = axes[0]
 order = table.loc[models, "ms/step"].sort_values()
 ax.barh(order.index, order.values, color="0.55")
@@ -225,12 +225,12 @@ for m in models:
     x, y = table.loc[m, "train min"], fd[m]
     ax.scatter(x, y, color="C3" if m == "cgan" else "C0", zorder=3)
     offset = {"gan": (4, -11), "wgan-gp": (-44, 5)}.get(m, (5, 3))  # two points almost on top of each other
-    ax.annotate(m, (x, y), textcoords="offset points", xytext=offset, fontsize=9)
+    ax.annotate(m, (x, y), textcoords="offset points", xytext=offset, fontsize="small")
 for label, style in ((compare.REAL, ":"), ("blurred real digits", "--"), ("real digits 0-4 only", "-.")):
     if label not in table.index:  # the calibration rows are measured outside the smoke profile
         continue
     ax.axhline(fd[label], color="0.4", linestyle=style, linewidth=1)
-    ax.annotate(label, (3.1, fd[label]), textcoords="offset points", xytext=(0, 3), fontsize=8, color="0.3")
+    ax.annotate(label, (3.1, fd[label]), textcoords="offset points", xytext=(0, 3), fontsize="small", color="0.3")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlim(3, 70)

@@ -8,10 +8,9 @@ import os
 import platform
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import torch
 
-from gans_edu import __version__
+from gans_edu import __version__, viz
 from gans_edu.profiles import active_profile, eval_n, pick
 from gans_edu.utils import pick_device, seed_everything
 
@@ -71,7 +70,7 @@ def setup(chapter: str, seed: int | None = None, device: str | None = None) -> S
             raise ValueError(f"${SEED_VAR} must be an integer seed, got {value!r}") from None
     seed_everything(seed)
     s = Setup(active_profile(), pick_device(device), seed)
-    plt.rcParams.update({"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False})
+    viz.figure_style()
     print(
         f"{chapter}\nprofile: {s.profile} | seed: {s.seed} | device: {s.device} | gans-edu {__version__} | "
         f"torch {torch.__version__} | {torch.get_num_threads()} CPU threads | Python {platform.python_version()}"

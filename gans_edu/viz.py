@@ -6,6 +6,7 @@ notebook shows it and a script can save it.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import IO
 
@@ -15,6 +16,34 @@ import numpy as np
 import torch
 from matplotlib import animation
 from matplotlib.figure import Figure
+
+# How figures read in the built book and in a notebook. The book's text column is about 690 CSS px wide at a
+# 1280-px window; a figure drawn FIGURE_DPI dots per inch and at most MAX_FIGURE_WIDTH inches wide shows at
+# its natural size there (684 px), so a 12-point label is 12 px on every figure instead of shrinking with the
+# figure's width. Images are sent at twice that resolution ("retina"), so they stay sharp on dense screens.
+FIGURE_DPI = 72
+MAX_FIGURE_WIDTH = 9.5  # inches
+FONT_SIZE = 12  # points = CSS px at FIGURE_DPI
+ANIMATION_DPI = 90  # timelapse players show their frames pixel for pixel: 4 in -> 360 px
+
+
+def figure_style() -> None:
+    """Plot defaults for the book's figures (``notebook.setup`` calls it): size, fonts, sharp inline images."""
+    plt.rcParams.update({"figure.dpi": FIGURE_DPI, "font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE,
+                         "axes.spines.top": False, "axes.spines.right": False})
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain Python: nothing is shown inline
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+def fit_width(width: float, height: float) -> tuple[float, float]:
+    """``(width, height)`` scaled down, aspect kept, to at most ``MAX_FIGURE_WIDTH`` inches wide."""
+    scale = min(1.0, MAX_FIGURE_WIDTH / width)
+    return width * scale, height * scale
 
 
 def to_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
@@ -48,7 +77,7 @@ def show_images(
 def compare_samples(models: dict, n: int = 64, seed: int = 1, nrow: int = 8, size: float = 5.0) -> Figure:
     """Samples of several models side by side, one panel per ``{title: model}``, each from the same seeded noise
     stream (a live run beside its reference, say)."""
-    fig, axes = plt.subplots(1, len(models), figsize=(size * len(models), size), squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=fit_width(size * len(models), size), squeeze=False)
     for ax, (title, model) in zip(axes[0], models.items()):
         show_images(model.sample(n, generator=torch.Generator().manual_seed(seed)), nrow=nrow, ax=ax, title=title)
     return fig
@@ -57,9 +86,9 @@ def compare_samples(models: dict, n: int = 64, seed: int = 1, nrow: int = 8, siz
 def training_panel(model, run, title: str | None = None, d_title: str = "D's mean output", seed: int = 1) -> Figure:
     """The figure that follows a training run: 64 samples, the two losses, and D's mean output on real and
     generated batches (``d_real``/``d_fake`` of the run's history), side by side."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-    show_images(model.sample(64, generator=torch.Generator().manual_seed(seed)), nrow=8, ax=axes[0],
-                title=title or f"samples after {run.steps:,} steps")
+    fig, axes = plt.subplots(1, 3, figsize=(MAX_FIGURE_WIDTH, 3.4), layout="constrained")
+    title = textwrap.fill(title or f"samples after {run.steps:,} steps", 24)  # a third of the width
+    show_images(model.sample(64, generator=torch.Generator().manual_seed(seed)), nrow=8, ax=axes[0], title=title)
     plot_losses(run.history, ["d_loss", "g_loss"], title="losses", ax=axes[1])
     plot_losses(run.history, ["d_real", "d_fake"], title=d_title, ax=axes[2])
     return fig
@@ -186,7 +215,7 @@ def timelapse(
     from IPython.display import HTML
 
     matplotlib.rcParams["animation.embed_limit"] = 64  # MB
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = plt.subplots(figsize=(size, size), dpi=ANIMATION_DPI)
 
     def default_draw(ax: plt.Axes, frame: object) -> None:
         t = frame if torch.is_tensor(frame) else torch.as_tensor(frame)
@@ -216,7 +245,7 @@ def snapshot_strip(
 ) -> Figure:
     """``count`` evenly spaced snapshots side by side: the static view of a slider or timelapse."""
     idx = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))
-    fig, axes = plt.subplots(1, len(idx), figsize=(size * len(idx), size), squeeze=False)
+    fig, axes = plt.subplots(1, len(idx), figsize=fit_width(size * len(idx), size), squeeze=False)
     for ax, i in zip(axes[0], idx):
         step, frame = frames[i]
         if draw is not None:
@@ -226,7 +255,7 @@ def snapshot_strip(
         else:
             ax.imshow(to_grid(torch.as_tensor(frame)), cmap="gray", vmin=0, vmax=1)
             ax.set_axis_off()
-        ax.set_title(f"step {step}", fontsize=9)
+        ax.set_title(f"step {step}", fontsize="small")
     fig.tight_layout()
     return fig
 
@@ -259,20 +288,20 @@ def growth_diagram(resolutions: Sequence[int], channels: Sequence[int], stage: t
             shade = alpha if (i == last and fading) else (1.0 if grown else 0.0)
             ax.add_patch(plt.Rectangle((i - 0.3, y - 0.35), 0.6, 0.7, facecolor=(0.2, 0.45, 0.8, 0.1 + 0.6 * shade),
                                        edgecolor="k" if grown else "0.6", linestyle="-" if grown else "--"))
-            ax.text(i, y, f"{r}x{r}\n{c} maps", ha="center", va="center", fontsize=8, color="k" if grown else "0.5")
+            ax.text(i, y, f"{r}x{r}\n{c} maps", ha="center", va="center", fontsize="small", color="k" if grown else "0.5")
             if 0 < i <= last:
                 start, end = (i - 1 + 0.3, i - 0.3) if direction == 1 else (i - 0.3, i - 1 + 0.3)
                 ax.annotate("", (end, y), (start, y), arrowprops=dict(arrowstyle="->", color="k"))
     # the image between them: G's toRGB at the current resolution, D's fromRGB
     ax.annotate("", (last, -0.62), (last, 0.62), arrowprops=dict(arrowstyle="->", color="tab:red", lw=2))
     ax.text(last + 0.08, 0, f"image {res_now}x{res_now}\n(weight {alpha:.2f})" if fading else f"image {res_now}x{res_now}",
-            fontsize=8, color="tab:red", va="center")
+            fontsize="small", color="tab:red", va="center")
     if fading:  # the old path: previous block's toRGB, upsampled; downsampled image into the old fromRGB
         ax.annotate("", (last - 1, -0.62), (last - 1, 0.62),
                     arrowprops=dict(arrowstyle="->", color="tab:orange", lw=2, linestyle="--"))
-        ax.text(last - 1 - 0.08, 0, f"old path\n(weight {1 - alpha:.2f})", fontsize=8, color="tab:orange",
+        ax.text(last - 1 - 0.08, 0, f"old path\n(weight {1 - alpha:.2f})", fontsize="small", color="tab:orange",
                 va="center", ha="right")
-    ax.set_title(f"stage {res_now}x{res_now}" + (f", fading in: alpha = {alpha:.2f}" if fading else ""), fontsize=10)
+    ax.set_title(f"stage {res_now}x{res_now}" + (f", fading in: alpha = {alpha:.2f}" if fading else ""), fontsize="small")
     ax.set_xlim(-1.2, len(resolutions) - 0.4)
     ax.set_ylim(-1.5, 1.5)
     ax.set_axis_off()

@@ -32,3 +32,39 @@ def test_checked_prints_one_line(capsys):
     assert capsys.readouterr().out == "checked: ten classes; precision above 0.6\n"
     with pytest.raises(ValueError):
         nb.checked()
+
+
+def test_figures_fit_the_book_column():
+    """setup() draws figures for the book's column: 72 dpi, 12-pt text; fit_width caps wide layouts."""
+    import matplotlib.pyplot as plt
+
+    from gans_edu import viz
+
+    nb.setup("figure style")
+    assert plt.rcParams["figure.dpi"] == viz.FIGURE_DPI and plt.rcParams["font.size"] == viz.FONT_SIZE
+    assert viz.MAX_FIGURE_WIDTH * viz.FIGURE_DPI <= 690  # the column's width in CSS px at a 1280-px window
+    assert viz.fit_width(19.0, 4.0) == (viz.MAX_FIGURE_WIDTH, 2.0)
+    assert viz.fit_width(6.0, 3.0) == (6.0, 3.0)
+
+
+def test_figures_are_sent_at_twice_the_resolution_in_ipython():
+    """In a notebook the inline backend sends 'retina' PNGs: two pixels per CSS pixel, width set to the drawn size."""
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from gans_edu import viz
+
+    shell = InteractiveShell.instance()
+    try:
+        viz.figure_style()
+        formatter = shell.display_formatter.formatters["image/png"]
+        fig, _ = plt.subplots(figsize=(4, 2))
+        assert formatter.lookup(fig) is not None, "no PNG formatter registered for figures"
+        data, meta = formatter(fig)
+        plt.close(fig)
+    finally:
+        InteractiveShell.clear_instance()
+    png = data if isinstance(data, bytes) else __import__("base64").b64decode(data)
+    pixels = int.from_bytes(png[16:20], "big")  # the PNG header's width
+    assert abs(meta["width"] - 4 * viz.FIGURE_DPI) < 0.1 * 4 * viz.FIGURE_DPI  # shown at the drawn size ('tight' trims)
+    assert abs(pixels - 2 * meta["width"]) <= 1  # two pixels per CSS pixel

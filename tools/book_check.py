@@ -8,6 +8,8 @@ Serves ``_build/<profile>/_build/html`` on 127.0.0.1 and drives headless Chromiu
 * the page loads and MathJax typeset every formula (no raw ``$$``, ``\\(``, ``\\[`` or ``\\begin{`` left in
   the text outside code);
 * every image loaded, and each timelapse the chapter draws is there as a player;
+* every figure shows at the size it was drawn for (not shrunk to fit the column, so its labels read as
+  drawn); figures drawn at fewer than two pixels per CSS pixel (soft on dense screens) are reported;
 * no "Traceback", no warning text, no Colab set-up cell;
 * no element is wider than the content column, and no display equation is cut (scrolls sideways).
 
@@ -46,6 +48,14 @@ ready.then(() => {
   // Images of the book itself; external ones (the Colab badge) cannot load offline and are only counted.
   const local = images.filter(i => i.src.startsWith(location.origin));
   const broken = local.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.split("/").pop());
+  // Figures (not the players' frames): shown at the size they were drawn for (their width style or attribute,
+  // else their pixels), so their labels are not shrunk; drawn at two pixels per CSS pixel, so they stay sharp.
+  const figures = local.filter(i => i.naturalWidth > 0 && !i.closest(".animation"));
+  // myst-nb writes a retina figure's size as style="width: ...px"
+  const drawnFor = i => parseFloat(i.style.width) || Number(i.getAttribute("width")) || i.naturalWidth;
+  const shrunk = figures.filter(i => i.getBoundingClientRect().width < 0.97 * drawnFor(i))
+    .map(i => `${i.src.split("/").pop().slice(0, 12)} (${drawnFor(i)} -> ${Math.round(i.getBoundingClientRect().width)} px)`);
+  const soft = figures.filter(i => i.naturalWidth < 1.9 * i.getBoundingClientRect().width).length;
   const wide = [];
   for (const e of article.querySelectorAll("*")) {
     const r = e.getBoundingClientRect();
@@ -64,7 +74,8 @@ ready.then(() => {
     .filter(m => m.scrollWidth > m.clientWidth + 2 || m.getBoundingClientRect().right > column.right + 2)
     .map(m => (m.getAttribute("aria-label") || m.textContent).slice(0, 60));
   const longCode = [...article.querySelectorAll("pre")].filter(p => p.scrollWidth > p.clientWidth + 2).length;
-  done({title: document.title, raw, broken, images: images.length, wide: wide.slice(0, 8), nWide: wide.length,
+  done({title: document.title, raw, broken, shrunk, soft, figures: figures.length, images: images.length,
+        wide: wide.slice(0, 8), nWide: wide.length,
         cutMath, longCode, players: article.querySelectorAll(".animation").length,
         text: article.innerText, height: document.documentElement.scrollHeight,
         columnWidth: Math.round(column.width)});
@@ -136,6 +147,10 @@ def check_page(b, url: str, page: str, shots: Path) -> tuple[list[str], list[str
         fail.append(f"formulas left untypeset: {r['raw']}")
     if r["broken"]:
         fail.append(f"{len(r['broken'])} of {r['images']} images of the book did not load: {r['broken'][:3]}")
+    if r["shrunk"]:
+        fail.append(f"{len(r['shrunk'])} figures shrunk to fit the column (labels smaller than drawn): {r['shrunk'][:3]}")
+    if r["soft"]:
+        note.append(f"{r['soft']} of {r['figures']} figures with fewer than 2 pixels per CSS pixel")
     want = expected_players(page)
     if r["players"] < want:
         fail.append(f"{r['players']} timelapse players, the chapter draws {want}")
