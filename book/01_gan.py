@@ -199,6 +199,7 @@ i_low = int(np.argmin(dgz))
 g = early.snapshots[i_low][1]
 axes[2].scatter(g["D(G(z))"], g["non-saturating per sample"], s=6, label="non-saturating")
 axes[2].scatter(g["D(G(z))"], g["minimax per sample"], s=6, label="minimax")
+axes[2].set_xscale("log")  # D(G(z)) can be ~1e-6 here: a linear axis would need an offset label
 axes[2].set_yscale("log")
 axes[2].set_xlabel("D(G(z)) of the sample")
 axes[2].set_title(f"per-sample gradient on the\nimage, step {early.snapshots[i_low][0]}")

@@ -595,7 +595,7 @@ axes[0].plot(err_steps, [100 * e for e in errors], marker="o", label="semi-super
 axes[0].plot([s for s, _ in alone_run.snapshots], [100 * e for e in alone_errors], marker="s", ls="--",
              label="the same D, 100 labels alone")
 axes[0].set(xlabel="step", ylabel="test error (%)", title="test error during training", ylim=(0, 100))
-axes[0].legend()
+axes[0].legend(loc="upper right")  # the curves fall from the top left and level off low
 viz.show_images(ssl.sample(64, generator=torch.Generator().manual_seed(1)), nrow=8, ax=axes[1],
                 title="samples of the semi-supervised G (feature matching)")
 plt.show()

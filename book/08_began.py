@@ -397,8 +397,11 @@ for ax, gamma in zip(axes, gammas):
     ax.set_title(f"gamma {gamma}")
 pr = [(sweep[g]["report"]["model"]["precision"], sweep[g]["report"]["model"]["recall"]) for g in gammas]
 axes[3].plot([p for p, _ in pr], [r for _, r in pr], "o-")
-for g, (p, r) in zip(gammas, pr):
-    axes[3].annotate(f"gamma {g}", (p, r), textcoords="offset points", xytext=(5, 5), fontsize="small")
+mid = (min(p for p, _ in pr) + max(p for p, _ in pr)) / 2
+for g, (p, r) in zip(gammas, pr):  # labels toward the middle, so none runs off the panel
+    axes[3].annotate(f"gamma {g}", (p, r), textcoords="offset points", xytext=(-5 if p > mid else 5, 5),
+                     ha="right" if p > mid else "left", fontsize="small")
+axes[3].margins(0.15)
 axes[3].set(xlabel="precision (quality)", ylabel="recall (diversity)", title="the trade-off")
 axes[3].grid(alpha=0.3)
 plt.show()
