@@ -199,7 +199,9 @@ i_low = int(np.argmin(dgz))
 g = early.snapshots[i_low][1]
 axes[2].scatter(g["D(G(z))"], g["non-saturating per sample"], s=6, label="non-saturating")
 axes[2].scatter(g["D(G(z))"], g["minimax per sample"], s=6, label="minimax")
-axes[2].set_xscale("log")  # D(G(z)) can be ~1e-6 here: a linear axis would need an offset label
+# D(G(z)) can be ~1e-6 here: short tick labels instead of an offset label that would sit on the axis title
+axes[2].xaxis.set_major_formatter(lambda v, _: f"{v:.2g}")
+axes[2].locator_params(axis="x", nbins=3)
 axes[2].set_yscale("log")
 axes[2].set_xlabel("D(G(z)) of the sample")
 axes[2].set_title(f"per-sample gradient on the\nimage, step {early.snapshots[i_low][0]}")
