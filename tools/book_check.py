@@ -179,7 +179,10 @@ def main() -> None:
         sys.exit(f"no built book in {html}: run `make book PROFILE={args.profile}` first")
     pages = toc_pages()
     if args.pages:
-        wanted = set(args.pages.split(","))
+        wanted = {Path(name).name for name in args.pages.split(",")}  # "01_gan" or "book/01_gan"
+        unknown = wanted - {Path(p).name for p in pages}
+        if unknown:
+            sys.exit(f"unknown pages {sorted(unknown)}; choose from: {', '.join(Path(p).name for p in pages)}")
         pages = [p for p in pages if Path(p).name in wanted]
     shots = ROOT / "_build" / args.profile / "screens"
     shots.mkdir(parents=True, exist_ok=True)
