@@ -360,11 +360,8 @@ for name in ABLATION if toy_seeds else []:
 if toy_rows:
     toy_table = pd.DataFrame(toy_rows).groupby("variant", sort=False).agg(["median", "min", "max"])
     display(toy_table.round(3))
-    rows = -(-len(toy_samples) // 4)  # four variants a row
-    fig, axes = plt.subplots(rows, 4, figsize=(viz.MAX_FIGURE_WIDTH, 2.7 * rows), squeeze=False)
-    for ax in axes.flat[len(toy_samples):]:
-        ax.set_axis_off()
-    for ax, (name, pts) in zip(axes.flat, toy_samples.items()):
+    fig, axes = viz.panel_grid(len(toy_samples))  # four variants a row
+    for ax, (name, pts) in zip(axes, toy_samples.items()):
         cov = toy_table.loc[name, ("modes covered", "median")]
         viz.plot_points(pts, real=toy.x[:1000], ax=ax, lim=1.8, title=f"{name}\n{cov:.0f} of 25 modes")
         ax.set_xticks([])
@@ -411,11 +408,8 @@ ablation_table.round(3)
 
 # %%
 if ablation_models:
-    rows = -(-len(ablation_models) // 4)  # four variants a row
-    fig, axes = plt.subplots(rows, 4, figsize=(viz.MAX_FIGURE_WIDTH, 2.7 * rows), squeeze=False, layout="constrained")
-    for ax in axes.flat[len(ablation_models):]:
-        ax.set_axis_off()
-    for ax, (name, m) in zip(axes.flat, ablation_models.items()):
+    fig, axes = viz.panel_grid(len(ablation_models), layout="constrained")  # four variants a row
+    for ax, (name, m) in zip(axes, ablation_models.items()):
         viz.show_images(m.sample(36, generator=torch.Generator().manual_seed(4)), nrow=6, ax=ax, title=name)
     plt.show()
 

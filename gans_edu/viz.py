@@ -46,6 +46,17 @@ def fit_width(width: float, height: float) -> tuple[float, float]:
     return width * scale, height * scale
 
 
+def panel_grid(n: int, per_row: int = 4, panel_height: float = 2.7, **subplots) -> tuple[Figure, list[plt.Axes]]:
+    """``n`` panels in rows of ``per_row`` across the column's width (spare panels hidden): a wide comparison
+    wraps onto more rows instead of shrinking. Returns the figure and the ``n`` panels in reading order."""
+    rows = -(-n // per_row)
+    fig, axes = plt.subplots(rows, per_row, figsize=(MAX_FIGURE_WIDTH, panel_height * rows), squeeze=False,
+                             **subplots)
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    return fig, list(axes.flat[:n])
+
+
 def to_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
     """Tile ``(N, C, H, W)`` images in [-1, 1] into one ``(H', W')`` or ``(H', W', 3)`` array in [0, 1]."""
     if images.dim() != 4:

@@ -45,12 +45,20 @@ def test_figures_fit_the_book_column():
     assert viz.MAX_FIGURE_WIDTH * viz.FIGURE_DPI <= 690  # the column's width in CSS px at a 1280-px window
     assert viz.fit_width(19.0, 4.0) == (viz.MAX_FIGURE_WIDTH, 2.0)
     assert viz.fit_width(6.0, 3.0) == (6.0, 3.0)
+    fig, panels = viz.panel_grid(7)  # rows of four: two rows, the eighth panel hidden
+    assert len(panels) == 7 and len(fig.axes) == 8 and not fig.axes[7].axison
+    assert tuple(fig.get_size_inches()) == (viz.MAX_FIGURE_WIDTH, 2 * 2.7)
+    plt.close(fig)
 
 
 def test_figures_are_sent_at_twice_the_resolution_in_ipython():
     """In a notebook the inline backend sends 'retina' PNGs: two pixels per CSS pixel, width set to the drawn size."""
+    import base64
+    import io
+
     import matplotlib.pyplot as plt
     from IPython.core.interactiveshell import InteractiveShell
+    from PIL import Image
 
     from gans_edu import viz
 
@@ -64,7 +72,7 @@ def test_figures_are_sent_at_twice_the_resolution_in_ipython():
         plt.close(fig)
     finally:
         InteractiveShell.clear_instance()
-    png = data if isinstance(data, bytes) else __import__("base64").b64decode(data)
-    pixels = int.from_bytes(png[16:20], "big")  # the PNG header's width
+    png = data if isinstance(data, bytes) else base64.b64decode(data)
+    pixels = Image.open(io.BytesIO(png)).width
     assert abs(meta["width"] - 4 * viz.FIGURE_DPI) < 0.1 * 4 * viz.FIGURE_DPI  # shown at the drawn size ('tight' trims)
     assert abs(pixels - 2 * meta["width"]) <= 1  # two pixels per CSS pixel
