@@ -2,7 +2,7 @@
 
 Two things the stock set-up gets wrong for this book:
 
-* **Bibliography labels.** The text cites author-year ("Radford et al. [2015]",
+* **Bibliography labels.** The text cites author-year ("[Radford et al., 2015]",
   ``bibtex_reference_style: author_year``), but pybtex's default ``alpha`` labels list the same paper as
   ``[RMC15]``. The ``author_year`` bibliography style here labels every entry the way the text cites it
   ("Radford et al., 2015"), sorts by author and year, and links each entry's ``eprint`` (arXiv), ``doi``
